@@ -1,0 +1,60 @@
+# The two front-door commands: `make demo` and `make test`. Every install uses constraints.txt.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+CONSTRAINTS := constraints.txt
+SHARED ?= ../shared
+INDEX ?= citeqa-index
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install install-dev browser demo test lint typecheck pytest bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+# torch first, pinned to the CPU build on these machines, so nothing pulls a CUDA build.
+$(VENV)/.runtime: $(BIN)/python pyproject.toml $(CONSTRAINTS)
+	$(PIP) install -q -c $(CONSTRAINTS) torch==2.13.0
+	$(PIP) install -q -c $(CONSTRAINTS) -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime
+	$(PIP) install -q -c $(CONSTRAINTS) -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+# Debian's Chromium for the browser tests (never a downloaded browser).
+browser:
+	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "chromium is not installed and cannot be installed here: browser tests will be skipped"; fi
+
+demo: install
+	$(BIN)/citeqa ingest $(SHARED)/corpus/kazakhstan-2022 --index $(INDEX)
+	@echo
+	@echo "Try:  curl -s http://$(HOST):$(PORT)/v1/query -H 'Content-Type: application/json' \\"
+	@echo "        -d '{\"question\": \"Who commanded the CSTO peacekeeping contingent?\", \"k\": 3}'"
+	@echo "or open http://$(HOST):$(PORT)/ in a browser (API docs at /docs)."
+	@echo
+	$(BIN)/citeqa serve --index $(INDEX) --host $(HOST) --port $(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check ingest service eval tests
+
+typecheck: install-dev
+	$(BIN)/mypy
+
+pytest: install-dev browser
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) $(INDEX) .pytest_cache .mypy_cache .ruff_cache

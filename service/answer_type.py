@@ -1,0 +1,53 @@
+"""Expected answer type of a question and whether a sentence offers a candidate of that type (pure).
+
+Classic factoid QA: "how many" wants a number, "when" a date, "who" a name. A sentence that contains such
+a candidate that the question itself does not already contain is more likely to answer it.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:hundred|thousand|million|billion|dozens?)\b", re.IGNORECASE)
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_DATE = re.compile(
+    rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}\b|\b(?:1[89]|20)\d\d\b|\b\d{{1,2}}\.\d{{1,2}}\.\d{{4}}\b"
+)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[\s-][A-Z][a-z]+)*")
+_PLACE_WORDS = re.compile(r"\b(?:in|from|at|to)\s+[A-Z][a-z]+")
+
+_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^\s*(how many|how much|what (?:number|percentage|share|amount))\b", re.I), "number"),
+    (
+        re.compile(r"^\s*(when|what (?:date|day|year|month|time)|on what date|in what year|in which year)\b", re.I),
+        "date",
+    ),
+    (re.compile(r"^\s*(who|whom|whose)\b", re.I), "name"),
+    (re.compile(r"^\s*(where|in which (?:city|country|region|town)|which (?:city|country|region))\b", re.I), "place"),
+    (re.compile(r"\b(to what price|what price|how (?:much|high))\b", re.I), "number"),
+]
+
+
+def expected_type(question: str) -> str | None:
+    for pattern, kind in _RULES:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def _candidates(kind: str, text: str) -> set[str]:
+    if kind == "number":
+        return {m.group(0).lower() for m in _NUMBER.finditer(text)}
+    if kind == "date":
+        return {m.group(0).lower() for m in _DATE.finditer(text)}
+    if kind == "place":
+        return {m.group(0).split()[-1].lower() for m in _PLACE_WORDS.finditer(text)}
+    return {m.group(0).lower() for m in _NAME.finditer(text)}
+
+
+def offers_answer(question: str, kind: str | None, sentence: str) -> bool:
+    """True when the sentence holds a candidate of the expected type that the question lacks."""
+    if kind is None:
+        return False
+    asked = question.lower()
+    return any(candidate not in asked for candidate in _candidates(kind, sentence))

@@ -1,0 +1,104 @@
+"""The query entry point shared by HTTP, `citeqa ask` and in-process evaluation."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from ingest.encoder import Encoder
+from ingest.index import Index, reading
+from service import abstention, answer, lexical
+from service.filters import Filters
+from service.query_cache import QueryVectorCache
+from service.retrieval import Hit, RetrievalOptions, retrieve
+
+
+@dataclass(frozen=True, slots=True)
+class QueryRequest:
+    question: str
+    k: int = 5
+    filters: Filters = field(default_factory=Filters)
+    max_tokens: int | None = None
+
+
+@dataclass
+class AnswerResult:
+    text: str
+    citations: list[int]
+    confidence: float
+
+
+@dataclass
+class PassageResult:
+    hit: Hit
+    highlight: tuple[int, int] | None
+
+
+@dataclass
+class QueryResult:
+    question: str
+    answer: AnswerResult | None
+    passages: list[PassageResult]
+    took_ms: float
+    support: dict[str, float] = field(default_factory=dict)
+
+
+def _within_budget(hits: list[Hit], max_tokens: int | None) -> list[Hit]:
+    """Passages in rank order while their LLM token total stays within the budget."""
+    if max_tokens is None:
+        return hits
+    kept, used = [], 0
+    for hit in hits:
+        if used + hit.chunk.llm_tokens > max_tokens:
+            break
+        kept.append(hit)
+        used += hit.chunk.llm_tokens
+    return kept
+
+
+@dataclass
+class QueryEngine:
+    index: Index
+    encoder: Encoder
+    cache: QueryVectorCache
+
+    @classmethod
+    def create(cls, index: Index, encoder: Encoder, *, cache_size: int = 4096) -> QueryEngine:
+        return cls(index=index, encoder=encoder, cache=QueryVectorCache(encoder.encode, capacity=cache_size))
+
+    def query(self, request: QueryRequest) -> QueryResult:
+        return self.query_batch([request])[0]
+
+    def query_batch(self, requests: list[QueryRequest]) -> list[QueryResult]:
+        """Answer several questions; their embeddings come from one forward pass."""
+        started = time.perf_counter()
+        query_vectors = self.cache.get_many([request.question for request in requests])
+        results = []
+        for request, vector in zip(requests, query_vectors, strict=True):
+            hits = retrieve(
+                self.index, request.question, vector, RetrievalOptions(k=request.k, filters=request.filters)
+            )
+            results.append(self._answer(request, _within_budget(hits, request.max_tokens)))
+        took = (time.perf_counter() - started) * 1000 / max(len(requests), 1)
+        for result in results:
+            result.took_ms = round(took, 3)
+        return results
+
+    def _answer(self, request: QueryRequest, hits: list[Hit]) -> QueryResult:
+        terms = lexical.query_terms(request.question)
+        with reading(self.index) as db:
+            weights = lexical.idf_weights(db, terms) if terms else {}
+        texts = [hit.chunk.text for hit in hits]
+        scores = answer.score_sentences(request.question, texts, weights)
+        best = answer.best_per_passage(scores)
+        passages = [
+            PassageResult(hit, (best[i].start, best[i].end) if i in best else None) for i, hit in enumerate(hits)
+        ]
+        top = next((s for s in scores if s.passage < answer.ANSWER_PASSAGES), None)
+        support = abstention.support_features(hits, top, weights)
+        confidence = abstention.confidence(support)
+        result = QueryResult(request.question, None, passages, 0.0, support)
+        if top is not None and confidence >= abstention.THRESHOLD:
+            text = texts[top.passage][top.start : top.end]
+            result.answer = AnswerResult(text, answer.citations_for(text, texts, top.passage), round(confidence, 4))
+        return result

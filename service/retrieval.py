@@ -1,0 +1,111 @@
+"""Hybrid retrieval: dense (FAISS) + lexical (FTS5 BM25), fused, boosted by metadata the question names,
+near-duplicates collapsed. Reads one consistent snapshot of the index."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ingest import index as index_dir
+from ingest import store, vectors
+from ingest.store import StoredChunk, StoredDocument
+from service import dedup, lexical, query_hints
+from service.filters import Filters
+from service.fusion import reciprocal_rank_fusion
+
+# How far down each list fusion looks; deep enough that a passage ranked low by one signal but high by
+# the other still meets, shallow enough to stay fast on large indexes.
+CANDIDATES = 100
+SOURCE_BOOST = 1.0  # a named outlet doubles a passage's fused score
+DATE_BOOST = 0.5
+
+
+@dataclass
+class Hit:
+    chunk: StoredChunk
+    document: StoredDocument
+    score: float
+    dense: float | None
+    lexical: float | None
+    also_in: list[str] = field(default_factory=list)
+    embedding: np.ndarray | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalOptions:
+    k: int
+    filters: Filters = field(default_factory=Filters)
+    candidates: int = CANDIDATES
+
+
+def _allowed_ids(db: sqlite3.Connection, filters: Filters) -> np.ndarray | None:
+    if filters.is_empty():
+        return None
+    clause, params = filters.where()
+    rows = db.execute(f"SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc_id WHERE {clause}", params)
+    return np.array([row[0] for row in rows], dtype=np.int64)
+
+
+def _documents(db: sqlite3.Connection, doc_ids: set[str]) -> dict[str, StoredDocument]:
+    return {doc_id: found for doc_id in doc_ids if (found := store.get_document_meta(db, doc_id))}
+
+
+def _boost(document: StoredDocument, sources: set[str], dates: list[query_hints.DateMention]) -> float:
+    factor = 1.0
+    if document.source in sources:
+        factor += SOURCE_BOOST
+    if any(mention.matches(document.date) for mention in dates):
+        factor += DATE_BOOST
+    return factor
+
+
+def _known_sources(db: sqlite3.Connection) -> list[str]:
+    return [row[0] for row in db.execute("SELECT DISTINCT source FROM documents WHERE source IS NOT NULL")]
+
+
+def retrieve(index: index_dir.Index, question: str, query_vector: np.ndarray, options: RetrievalOptions) -> list[Hit]:
+    with index_dir.reading(index) as db:
+        dense = vectors.search(
+            index.vectors, query_vector, options.candidates, allowed=_allowed_ids(db, options.filters)
+        )
+        lexical_hits = lexical.search(db, question, options.candidates, options.filters)
+        fused = reciprocal_rank_fusion({"dense": [i for i, _ in dense], "lexical": [i for i, _ in lexical_hits]})
+        chunks = store.get_chunks(db, fused)
+        documents = _documents(db, {chunk.doc_id for chunk in chunks.values()})
+        sources = query_hints.mentioned_sources(question, _known_sources(db))
+        dates = query_hints.mentioned_dates(question)
+        scored = {
+            row_id: score * _boost(documents[chunks[row_id].doc_id], sources, dates)
+            for row_id, score in fused.items()
+            if row_id in chunks
+        }
+        ranked = sorted(scored, key=lambda row_id: (-scored[row_id], row_id))[: options.k * 3]
+        embeddings = store.get_embeddings(db, ranked, index.dimension)
+    dense_scores, lexical_scores = dict(dense), dict(lexical_hits)
+    hits = [
+        Hit(
+            chunk=chunks[row_id],
+            document=documents[chunks[row_id].doc_id],
+            score=scored[row_id],
+            dense=dense_scores.get(row_id),
+            lexical=lexical_scores.get(row_id),
+            embedding=embeddings[position],
+        )
+        for position, row_id in enumerate(ranked)
+    ]
+    return _collapsed(hits)[: options.k]
+
+
+def _collapsed(hits: list[Hit]) -> list[Hit]:
+    if not hits:
+        return []
+    embeddings = np.stack([hit.embedding for hit in hits if hit.embedding is not None])
+    groups = dedup.collapse([hit.chunk.doc_id for hit in hits], embeddings)
+    kept = []
+    for position, folded in groups:
+        hit = hits[position]
+        hit.also_in = sorted({hits[other].chunk.doc_id for other in folded} - {hit.chunk.doc_id})
+        kept.append(hit)
+    return kept
