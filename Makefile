@@ -10,7 +10,7 @@ INDEX ?= citeqa-index
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev browser demo test lint typecheck pytest bench clean
+.PHONY: install install-dev browser demo test lint typecheck pytest quality bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,7 +54,15 @@ typecheck: install-dev
 pytest: install-dev browser
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+# Quality gate on the sample corpus with the real model: a retrieval or answer regression fails CI.
+QUALITY_BARS ?= answer_recall@1=0.9 answer_recall@3=1.0 hits@3=1.0 answer_accuracy=0.75 abstention_recall=1.0 \
+	citation_validity=1.0 offset_validity=1.0
+quality: install-dev
+	rm -rf .quality
+	$(BIN)/citeqa eval $(SHARED)/qa/kazakhstan-2022.dev.jsonl --ingest $(SHARED)/corpus/kazakhstan-2022 \
+		--index .quality/index --out .quality/run -k 5 $(addprefix --fail-under ,$(QUALITY_BARS))
+
+test: lint typecheck pytest quality
 
 clean:
-	rm -rf $(VENV) $(INDEX) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(INDEX) .quality .pytest_cache .mypy_cache .ruff_cache

@@ -9,7 +9,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from ingest.encoder import ModelInfo
+import numpy as np
+
+from ingest.encoder import ModelInfo, decode_probe
 from ingest.errors import IndexFormatError, ModelError
 
 FORMAT_VERSION = 1
@@ -24,7 +26,7 @@ def _version(package: str) -> str | None:
 
 
 def library_versions() -> dict[str, str | None]:
-    names = ("citeqa", "faiss-cpu", "sentence-transformers", "torch", "transformers", "tiktoken")
+    names = ("citeqa", "faiss-cpu", "sentence-transformers", "torch", "transformers", "tiktoken", "onnxruntime")
     versions = {name: _version(name) for name in names}
     versions["sqlite"] = sqlite3.sqlite_version
     return versions
@@ -56,6 +58,47 @@ def check_format(manifest: dict[str, Any], index_dir: Path) -> None:
         )
 
 
+# Two float32 backends may share an index when the probe sentences land in the same place.
+PROBE_MIN_COSINE = 0.999
+
+
+def _label(backend: str, quantization: str) -> str:
+    return backend if quantization == "none" else f"{backend}-{quantization}"
+
+
+def probe_cosine(built: dict[str, Any], model: ModelInfo) -> float | None:
+    """Smallest cosine between the index's and the model's probe vectors; None when either has none."""
+    stored = built.get("probe") or []
+    if not stored or not model.probe or len(stored) != len(model.probe):
+        return None
+    ours, theirs = decode_probe(model.probe), decode_probe(stored)
+    norms = np.linalg.norm(ours, axis=1) * np.linalg.norm(theirs, axis=1)
+    return float(np.min(np.sum(ours * theirs, axis=1) / np.maximum(norms, 1e-12)))
+
+
+def check_backend(built: dict[str, Any], model: ModelInfo, index_dir: Path) -> None:
+    """Refuse a query-time backend whose vectors differ from the ones in the index.
+
+    Same backend and quantisation: fine. torch and onnx in float32: fine when the probe vectors agree
+    (cosine >= PROBE_MIN_COSINE). Anything quantised against anything else: refused, because int8 vectors
+    are close (cosine ~0.99) but not the same, and ranking silently drifts.
+    """
+    built_label = _label(built.get("backend", "torch"), built.get("quantization", "none"))
+    ours = _label(model.backend, model.quantization)
+    if built_label == ours:
+        return
+    fix = f"set CITEQA_BACKEND={built_label} (the backend the index was built with), or re-ingest into a new index"
+    if built.get("quantization", "none") != "none" or model.quantization != "none":
+        raise ModelError(f"{index_dir} holds {built_label} vectors but the configured backend is {ours}; {fix}")
+    cosine = probe_cosine(built, model)
+    if cosine is None or cosine < PROBE_MIN_COSINE:
+        shown = "no probe vectors are recorded" if cosine is None else f"probe cosine {cosine:.5f}"
+        raise ModelError(
+            f"{index_dir} was built with backend {built_label} and the configured backend {ours} is not shown to "
+            f"give the same vectors ({shown}, need >= {PROBE_MIN_COSINE}); {fix}"
+        )
+
+
 def check_model(manifest: dict[str, Any], model: ModelInfo, index_dir: Path) -> None:
     """Refuse to mix vectors of two models: queries would be embedded into the wrong space."""
     built = manifest["embedding_model"]
@@ -66,6 +109,7 @@ def check_model(manifest: dict[str, Any], model: ModelInfo, index_dir: Path) -> 
             f"{model.sha256[:12]}…, dimension {model.dimension}); set CITEQA_MODEL to the model the index "
             "was built with, or re-ingest into a new index directory"
         )
+    check_backend(built, model, index_dir)
 
 
 def export(manifest: dict[str, Any], index_dir: Path) -> None:

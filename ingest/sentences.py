@@ -23,7 +23,7 @@ _WORD_BEFORE = re.compile(r"([\w.]+)$")
 
 
 def _is_abbreviation(text: str, period_at: int) -> bool:
-    match = _WORD_BEFORE.search(text, 0, period_at)
+    match = _WORD_BEFORE.search(text, max(0, period_at - 40), period_at)
     if match is None:
         return False
     word = match.group(1).lower().rstrip(".")

@@ -7,18 +7,20 @@ answer type; the passage's retrieval rank breaks ties. Abstention is decided by 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ingest.sentences import sentence_spans
 from service import answer_type
-from service.lexical import stem
+from service.lexical import STOPWORDS, stem
 
 _WORD = re.compile(r"\w+")
 ANSWER_PASSAGES = 3  # the answer comes from the best few passages, where retrieval is most precise
 TYPE_BONUS = 0.25
 RANK_PRIOR = 0.05
+PAIR_FACTOR = 0.85  # a pair must cover clearly more of the question than either sentence alone
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,9 @@ class SentenceScore:
     score: float
 
 
+STOP_STEMS = frozenset(stem(word) for word in STOPWORDS)
+
+
 def stems_of(text: str) -> set[str]:
     return {stem(word) for word in _WORD.findall(text.lower())}
 
@@ -39,18 +44,42 @@ def coverage(weights: Mapping[str, float], stems: set[str]) -> float:
     return sum(w for term, w in weights.items() if stem(term) in stems) / total if total else 0.0
 
 
-def score_sentences(
-    question: str, passages: Sequence[str], weights: Mapping[str, float], *, limit: int | None = None
-) -> list[SentenceScore]:
-    """Every sentence of the first `limit` passages, scored; best first within the whole list."""
+def _spans(text: str) -> list[tuple[int, int, bool]]:
+    """Single sentences, and adjacent pairs (a fact and its attribution often sit in two sentences)."""
+    sentences = sentence_spans(text)
+    pairs = [
+        (first[0], second[1], True)
+        for first, second in itertools.pairwise(sentences)
+        if "\n" not in text[first[1] : second[0]]  # never join across a paragraph break
+    ]
+    return [(start, end, False) for start, end in sentences] + pairs
+
+
+def novelty(question_stems: set[str], sentence_stems: set[str]) -> float:
+    """Share of the sentence's words that the question does not already contain.
+
+    A sentence that only restates the question (a heading such as "The beginning of the protests") cannot
+    answer it, however well it matches.
+    """
+    content = {s for s in sentence_stems if s not in STOP_STEMS}
+    return len(content - question_stems) / len(content) if content else 0.0
+
+
+def score_sentences(question: str, passages: Sequence[str], weights: Mapping[str, float],
+                    *, limit: int | None = None) -> list[SentenceScore]:
+    """Candidate spans of the first `limit` passages, scored; best first within the whole list."""
     kind = answer_type.expected_type(question)
+    question_stems = stems_of(question)
     scored = []
     for position, text in enumerate(passages[:limit] if limit else passages):
-        for start, end in sentence_spans(text):
+        for start, end, is_pair in _spans(text):
             sentence = text[start:end]
-            covered = coverage(weights, stems_of(sentence))
-            bonus = TYPE_BONUS if answer_type.offers_answer(question, kind, sentence) else 0.0
-            score = covered + bonus * covered + RANK_PRIOR / (1 + position)
+            stems = stems_of(sentence)
+            covered = coverage(weights, stems)
+            factor = 1.0 + (TYPE_BONUS if answer_type.offers_answer(question, kind, sentence) else 0.0)
+            factor *= min(1.0, 2 * novelty(question_stems, stems))  # full credit from 50% new words
+            factor *= PAIR_FACTOR if is_pair else 1.0
+            score = covered * factor + RANK_PRIOR / (1 + position)
             scored.append(SentenceScore(position, start, end, covered, score))
     return sorted(scored, key=lambda s: (-s.score, s.passage, s.start))
 

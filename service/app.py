@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import metadata
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ingest.errors import CiteqaError, DocumentNotFound, IndexLockedError
-from service import routes_query, schemas
+from service import limits, observability, routes_query, routes_web, routes_write, schemas
+from service.security import require_read_key
 from service.settings import Settings
 from service.state import AppState, State
 
@@ -45,6 +46,14 @@ def _validation_detail(error: RequestValidationError) -> list[dict[str, object]]
         {"loc": list(item.get("loc", ())), "msg": item.get("msg", ""), "type": item.get("type", "")}
         for item in error.errors()
     ]
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Added innermost first: telemetry sees every answer (413s and 504s too), limits act before any work."""
+    app.state.metrics = metrics = observability.Metrics()
+    app.add_middleware(limits.RequestTimeout, seconds=settings.request_timeout_s)
+    app.add_middleware(limits.BodyLimits, max_bytes=settings.max_body_bytes)
+    app.add_middleware(observability.RequestTelemetry, metrics=metrics)
 
 
 def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
@@ -81,5 +90,9 @@ def create_app(settings: Settings, *, state: AppState | None = None) -> FastAPI:
     def healthz(state: State) -> schemas.Health:
         return schemas.Health(status="ok", version=version(), manifest=state.engine.index.manifest)
 
-    app.include_router(routes_query.router)
+    app.include_router(routes_query.router, dependencies=[Depends(require_read_key)])
+    app.include_router(routes_write.router)
+    app.include_router(observability.router)
+    app.include_router(routes_web.router)
+    _add_middleware(app, settings)
     return app

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
-from functools import cache
+import threading
+from functools import lru_cache
 
 import snowballstemmer
 
@@ -60,12 +61,20 @@ def search(db: sqlite3.Connection, question: str, limit: int, filters: Filters) 
 
 def stem(word: str) -> str:
     """The Porter stem FTS5's `porter` tokenizer indexes, so our weights line up with its vocabulary."""
-    return _stemmer().stemWord(word)
+    return _stemmed(word)
 
 
-@cache
-def _stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("porter")
+# A snowball stemmer keeps per-word state in the object (not thread-safe), so each thread gets its own;
+# the memo in front makes repeated words free and is safe to share.
+_local = threading.local()
+
+
+@lru_cache(maxsize=65536)
+def _stemmed(word: str) -> str:
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("porter")
+    return str(stemmer.stemWord(word))
 
 
 def idf_weights(db: sqlite3.Connection, terms: list[str]) -> dict[str, float]:

@@ -13,13 +13,24 @@ from ingest import store, vectors
 from ingest.store import StoredChunk, StoredDocument
 from service import dedup, lexical, query_hints
 from service.filters import Filters
-from service.fusion import reciprocal_rank_fusion
+from service.fusion import convex_fusion, reciprocal_rank_fusion
 
 # How far down each list fusion looks; deep enough that a passage ranked low by one signal but high by
 # the other still meets, shallow enough to stay fast on large indexes.
 CANDIDATES = 100
 SOURCE_BOOST = 1.0  # a named outlet doubles a passage's fused score
 DATE_BOOST = 0.5
+
+
+FUSION = "convex"
+DENSE_WEIGHT = 0.5
+
+
+def fuse(dense: list[tuple[int, float]], lexical_hits: list[tuple[int, float]]) -> dict[int, float]:
+    if FUSION == "rrf":
+        return reciprocal_rank_fusion({"dense": [i for i, _ in dense], "lexical": [i for i, _ in lexical_hits]})
+    return convex_fusion({"dense": dict(dense), "lexical": dict(lexical_hits)},
+                         weights={"dense": DENSE_WEIGHT, "lexical": 1 - DENSE_WEIGHT})
 
 
 @dataclass
@@ -71,7 +82,7 @@ def retrieve(index: index_dir.Index, question: str, query_vector: np.ndarray, op
             index.vectors, query_vector, options.candidates, allowed=_allowed_ids(db, options.filters)
         )
         lexical_hits = lexical.search(db, question, options.candidates, options.filters)
-        fused = reciprocal_rank_fusion({"dense": [i for i, _ in dense], "lexical": [i for i, _ in lexical_hits]})
+        fused = fuse(dense, lexical_hits)
         chunks = store.get_chunks(db, fused)
         documents = _documents(db, {chunk.doc_id for chunk in chunks.values()})
         sources = query_hints.mentioned_sources(question, _known_sources(db))

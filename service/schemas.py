@@ -185,3 +185,14 @@ class Health(BaseModel):
     status: str
     version: str
     manifest: dict[str, object]
+
+
+class WriteResult(BaseModel):
+    """What a write did: 201 when it created a document, 200 when it only replaced or kept ones."""
+
+    ids: list[str]
+    added: int
+    updated: int
+    unchanged: int
+    chunks: int = Field(description="chunks embedded by this write")
+    warnings: list[str]

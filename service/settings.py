@@ -14,7 +14,10 @@ class Settings(BaseSettings):
 
     index: Path = Field(Path("citeqa-index"), description="index directory")
     model: str | None = Field(None, description="local sentence-transformers folder; default: bundled MiniLM")
-    backend: Literal["torch", "onnx"] = "torch"
+    backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "torch", description="encoder runtime: torch, onnx (float32, same vectors) or onnx-int8 (faster, close)"
+    )
+    onnx_cache: Path | None = Field(None, description="where ONNX exports are cached; default ~/.cache/citeqa/onnx")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     api_key: SecretStr | None = Field(None, description="bearer token required for writes")
