@@ -44,6 +44,7 @@ class Reply:
     took_ms: float | None
     latency_ms: float
     error: str | None = None
+    support: dict[str, float] | None = None  # the service's answer-or-abstain features, when it reports them
 
 
 def ask(client: HttpClient, question: str, *, k: int) -> Reply:
@@ -59,7 +60,8 @@ def ask(client: HttpClient, question: str, *, k: int) -> Reply:
     if answer is not None and not isinstance(answer, dict):
         return Reply([], None, None, latency_ms, error="reply `answer` is neither an object nor null")
     took_ms = float(took) if isinstance(took, int | float) and not isinstance(took, bool) else None
-    return Reply(passages, answer, took_ms, latency_ms)
+    support = body.get("support")
+    return Reply(passages, answer, took_ms, latency_ms, support=support if isinstance(support, dict) else None)
 
 
 def health(client: HttpClient) -> dict[str, Any]:

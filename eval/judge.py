@@ -40,6 +40,7 @@ def score(question: Question, reply: Reply, documents: Callable[[str], str | Non
         "latency_ms": reply.latency_ms,
         "took_ms": reply.took_ms,
         "answer": reply.answer,
+        "support": reply.support,
         "passages": [{**p, "relevant": g, "offsets_ok": ok} for p, g, ok in zip(passages, grades, offsets,
                                                                                 strict=True)],
         "ranking": list(judged.keys) if judged else [str(p.get("id", "")) for p in passages],

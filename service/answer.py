@@ -7,6 +7,7 @@ answer type; the passage's retrieval rank breaks ties. Abstention is decided by 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Mapping, Sequence
@@ -21,6 +22,10 @@ ANSWER_PASSAGES = 3  # the answer comes from the best few passages, where retrie
 TYPE_BONUS = 0.25
 RANK_PRIOR = 0.05
 PAIR_FACTOR = 0.85  # a pair must cover clearly more of the question than either sentence alone
+# The lexically best few spans are re-scored by embedding similarity to the question: term overlap misses
+# paraphrase ("flown out" / "sent ... on aircraft"), similarity alone misses the exact entity asked about.
+SEMANTIC_CANDIDATES = 4
+SEMANTIC_WEIGHT = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,18 +35,49 @@ class SentenceScore:
     end: int
     coverage: float  # IDF-weighted share of the question's terms the sentence contains
     score: float
+    similarity: float | None = None  # cosine of the span's embedding with the question's, once re-scored
+
+
+# Porter stemming leaves irregular verb forms apart ("began" / "begin"); news text is full of them.
+_IRREGULAR = {
+    form: base
+    for base, forms in {
+        "begin": "began begun", "break": "broke broken", "bring": "brought", "buy": "bought", "catch": "caught",
+        "choose": "chose chosen", "come": "came", "do": "did done", "drive": "drove driven", "eat": "ate eaten",
+        "fall": "fell fallen", "feel": "felt", "fight": "fought", "find": "found", "flee": "fled",
+        "fly": "flew flown", "forbid": "forbade forbidden", "get": "got gotten", "give": "gave given",
+        "go": "went gone", "grow": "grew grown", "hold": "held", "keep": "kept", "know": "knew known",
+        "lead": "led", "leave": "left", "lose": "lost", "make": "made", "meet": "met", "pay": "paid",
+        "rise": "rose risen", "run": "ran", "say": "said", "see": "saw seen", "seek": "sought", "sell": "sold",
+        "send": "sent", "shoot": "shot", "speak": "spoke spoken", "spend": "spent", "stand": "stood",
+        "steal": "stole stolen", "take": "took taken", "teach": "taught", "tell": "told", "think": "thought",
+        "throw": "threw thrown", "win": "won", "write": "wrote written", "strike": "struck",
+    }.items()
+    for form in forms.split()
+}
+
+
+def lemma_stem(word: str) -> str:
+    return stem(_IRREGULAR.get(word, word))
 
 
 STOP_STEMS = frozenset(stem(word) for word in STOPWORDS)
 
 
 def stems_of(text: str) -> set[str]:
-    return {stem(word) for word in _WORD.findall(text.lower())}
+    return {lemma_stem(word) for word in _WORD.findall(text.lower())}
 
 
 def coverage(weights: Mapping[str, float], stems: set[str]) -> float:
     total = sum(weights.values())
-    return sum(w for term, w in weights.items() if stem(term) in stems) / total if total else 0.0
+    return sum(w for term, w in weights.items() if lemma_stem(term) in stems) / total if total else 0.0
+
+
+def evidence_weights(question: str, weights: Mapping[str, float]) -> dict[str, float]:
+    """Term weights without the word naming the answer's kind ("date" in "on what date"): no sentence
+    needs to say "date" to give one."""
+    focus = answer_type.focus_word(question)
+    return {term: w for term, w in weights.items() if focus is None or lemma_stem(term) != lemma_stem(focus)}
 
 
 def _spans(text: str) -> list[tuple[int, int, bool]]:
@@ -53,6 +89,12 @@ def _spans(text: str) -> list[tuple[int, int, bool]]:
         if "\n" not in text[first[1] : second[0]]  # never join across a paragraph break
     ]
     return [(start, end, False) for start, end in sentences] + pairs
+
+
+def evidence_coverage(question: str, text: str, weights: Mapping[str, float]) -> float:
+    """The best coverage of the question's terms by one sentence (or adjacent pair) of `text`."""
+    weights = evidence_weights(question, weights)
+    return max((coverage(weights, stems_of(text[start:end])) for start, end, _ in _spans(text)), default=0.0)
 
 
 def novelty(question_stems: set[str], sentence_stems: set[str]) -> float:
@@ -70,6 +112,7 @@ def score_sentences(question: str, passages: Sequence[str], weights: Mapping[str
     """Candidate spans of the first `limit` passages, scored; best first within the whole list."""
     kind = answer_type.expected_type(question)
     question_stems = stems_of(question)
+    weights = evidence_weights(question, weights)
     scored = []
     for position, text in enumerate(passages[:limit] if limit else passages):
         for start, end, is_pair in _spans(text):
@@ -82,6 +125,20 @@ def score_sentences(question: str, passages: Sequence[str], weights: Mapping[str
             score = covered * factor + RANK_PRIOR / (1 + position)
             scored.append(SentenceScore(position, start, end, covered, score))
     return sorted(scored, key=lambda s: (-s.score, s.passage, s.start))
+
+
+def shortlist(scores: Sequence[SentenceScore], *, size: int | None = None) -> list[SentenceScore]:
+    """The lexically best spans of the answer passages, the ones worth embedding."""
+    return [s for s in scores if s.passage < ANSWER_PASSAGES][: size or SEMANTIC_CANDIDATES]
+
+
+def rerank(candidates: Sequence[SentenceScore], similarities: Sequence[float]) -> list[SentenceScore]:
+    """Candidates ordered by lexical score plus weighted embedding similarity (ties: rank, then offset)."""
+    rescored = [
+        dataclasses.replace(c, similarity=sim, score=c.score + SEMANTIC_WEIGHT * sim)
+        for c, sim in zip(candidates, similarities, strict=True)
+    ]
+    return sorted(rescored, key=lambda s: (-s.score, s.passage, s.start))
 
 
 def best_per_passage(scores: Sequence[SentenceScore]) -> dict[int, SentenceScore]:

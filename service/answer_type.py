@@ -15,6 +15,17 @@ _DATE = re.compile(
 )
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[\s-][A-Z][a-z]+)*")
 _PLACE_WORDS = re.compile(r"\b(?:in|from|at|to)\s+[A-Z][a-z]+")
+# Cue phrases, not entities: a condition or a reason is a clause, recognised by its connective.
+_CONDITION = re.compile(r"\b(?:if|unless|only when|only if|in (?:the )?(?:event|case) of|provided that|as long as)\b",
+                        re.IGNORECASE)
+_REASON = re.compile(r"\b(?:because|due to|owing to|as a result of|caused by|in response to|since|after)\b",
+                     re.IGNORECASE)
+# A generic noun after "what/which" names the kind of answer ("which city", "what date"); it is not evidence.
+_KIND_NOUNS = (
+    "date|day|year|month|time|city|cities|country|countries|region|regions|town|place|person|people|name|"
+    "number|amount|condition|conditions|reason|organization|organisation|company|companies|agency|percentage"
+)
+_FOCUS = re.compile(rf"^\W*(?:\w+\s+)?(?:what|which)\s+({_KIND_NOUNS})\b", re.IGNORECASE)
 
 _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^\s*(how many|how much|what (?:number|percentage|share|amount))\b", re.I), "number"),
@@ -23,8 +34,15 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
         "date",
     ),
     (re.compile(r"^\s*(who|whom|whose)\b", re.I), "name"),
-    (re.compile(r"^\s*(where|in which (?:city|country|region|town)|which (?:city|country|region))\b", re.I), "place"),
+    (
+        re.compile(r"^\s*(?:(?:in|from|to|at) )?(where|which|what) (?:city|cities|country|countries|region|town)\b"
+                   r"|^\s*where\b", re.I),
+        "place",
+    ),
     (re.compile(r"\b(to what price|what price|how (?:much|high))\b", re.I), "number"),
+    (re.compile(r"^\s*(under what (?:conditions?|circumstances?)|in what (?:case|circumstances?))\b", re.I),
+     "condition"),
+    (re.compile(r"^\s*(why|for what reason|what (?:caused|prompted|triggered|led to))\b", re.I), "reason"),
 ]
 
 
@@ -45,9 +63,17 @@ def _candidates(kind: str, text: str) -> set[str]:
     return {m.group(0).lower() for m in _NAME.finditer(text)}
 
 
+def focus_word(question: str) -> str | None:
+    """"city" in "In which city did ...": the word that names the answer's kind."""
+    match = _FOCUS.search(question)
+    return match.group(1).lower() if match else None
+
+
 def offers_answer(question: str, kind: str | None, sentence: str) -> bool:
     """True when the sentence holds a candidate of the expected type that the question lacks."""
     if kind is None:
         return False
+    if kind in ("condition", "reason"):
+        return bool((_CONDITION if kind == "condition" else _REASON).search(sentence))
     asked = question.lower()
     return any(candidate not in asked for candidate in _candidates(kind, sentence))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ingest.encoder import Encoder
 from ingest.index import Index, reading
 from service import abstention, answer, lexical
@@ -61,10 +63,16 @@ class QueryEngine:
     index: Index
     encoder: Encoder
     cache: QueryVectorCache
+    span_cache: QueryVectorCache  # embeddings of candidate answer spans (evaluation repeats them too)
 
     @classmethod
     def create(cls, index: Index, encoder: Encoder, *, cache_size: int = 4096) -> QueryEngine:
-        return cls(index=index, encoder=encoder, cache=QueryVectorCache(encoder.encode, capacity=cache_size))
+        return cls(
+            index=index,
+            encoder=encoder,
+            cache=QueryVectorCache(encoder.encode, capacity=cache_size),
+            span_cache=QueryVectorCache(encoder.encode, capacity=cache_size * answer.SEMANTIC_CANDIDATES),
+        )
 
     def query(self, request: QueryRequest) -> QueryResult:
         return self.query_batch([request])[0]
@@ -78,27 +86,35 @@ class QueryEngine:
             hits = retrieve(
                 self.index, request.question, vector, RetrievalOptions(k=request.k, filters=request.filters)
             )
-            results.append(self._answer(request, _within_budget(hits, request.max_tokens)))
+            results.append(self._answer(request, vector, _within_budget(hits, request.max_tokens)))
         took = (time.perf_counter() - started) * 1000 / max(len(requests), 1)
         for result in results:
             result.took_ms = round(took, 3)
         return results
 
-    def _answer(self, request: QueryRequest, hits: list[Hit]) -> QueryResult:
+    def _answer(self, request: QueryRequest, query_vector: np.ndarray, hits: list[Hit]) -> QueryResult:
         terms = lexical.query_terms(request.question)
         with reading(self.index) as db:
             weights = lexical.idf_weights(db, terms) if terms else {}
         texts = [hit.chunk.text for hit in hits]
         scores = answer.score_sentences(request.question, texts, weights)
-        best = answer.best_per_passage(scores)
+        candidates = answer.shortlist(scores)
+        similarity = self._similarities(query_vector, [texts[c.passage][c.start : c.end] for c in candidates])
+        ranked = answer.rerank(candidates, similarity)
+        top = ranked[0] if ranked else None
+        best = answer.best_per_passage([*ranked, *scores])
         passages = [
             PassageResult(hit, (best[i].start, best[i].end) if i in best else None) for i, hit in enumerate(hits)
         ]
-        top = next((s for s in scores if s.passage < answer.ANSWER_PASSAGES), None)
         support = abstention.support_features(hits, top, weights)
         confidence = abstention.confidence(support)
-        result = QueryResult(request.question, None, passages, 0.0, support)
+        result = QueryResult(request.question, None, passages, 0.0, {**support, "confidence": confidence})
         if top is not None and confidence >= abstention.THRESHOLD:
             text = texts[top.passage][top.start : top.end]
             result.answer = AnswerResult(text, answer.citations_for(text, texts, top.passage), round(confidence, 4))
         return result
+
+    def _similarities(self, query_vector: np.ndarray, spans: list[str]) -> list[float]:
+        if not spans:
+            return []
+        return [float(value) for value in self.span_cache.get_many(spans) @ query_vector]

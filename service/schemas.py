@@ -106,10 +106,21 @@ class PassageOut(BaseModel):
     highlight: Span | None
 
 
+class Support(BaseModel):
+    """What the answer-or-abstain decision is made from (see `service.abstention`)."""
+
+    dense: float = Field(description="best cosine similarity of a returned passage to the question")
+    coverage: float = Field(description="IDF-weighted share of the question's terms in the answer passage")
+    sentence: float = Field(description="the same share within the answer span alone")
+    semantic: float = Field(description="cosine similarity of the answer span to the question")
+    confidence: float = Field(description="calibrated probability that the passages answer the question")
+
+
 class QueryOut(BaseModel):
     question: str
     answer: AnswerOut | None
     passages: list[PassageOut]
+    support: Support
     took_ms: float
 
 
@@ -149,7 +160,9 @@ def query_out(result: QueryResult) -> QueryOut:
         answer = AnswerOut(
             text=result.answer.text, citations=result.answer.citations, confidence=result.answer.confidence
         )
-    return QueryOut(question=result.question, answer=answer, passages=passages, took_ms=result.took_ms)
+    support = Support(**{name: round(value, 6) for name, value in result.support.items()})
+    return QueryOut(question=result.question, answer=answer, passages=passages, support=support,
+                    took_ms=result.took_ms)
 
 
 class DocumentOut(BaseModel):

@@ -31,6 +31,9 @@ if not CHROMIUM.exists():
 from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# A first query embeds the question and may wait behind other work on a busy 2-core CI machine: give
+# assertions the same patience as page actions instead of Playwright's 5 s default.
+expect.set_options(timeout=30_000)
 
 REPO = Path(__file__).resolve().parents[1]
 SCREENSHOT = REPO / "docs" / "screenshot.png"

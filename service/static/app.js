@@ -286,17 +286,21 @@
   }
 
   async function initSearch() {
+    let asked = false;
     form().addEventListener("submit", (event) => {
       event.preventDefault();
       const query = readForm();
       if (!query.question) return;
+      asked = true;
       const search = "?" + toSearchParams(query).toString();
       if (search !== location.search) history.pushState(null, "", search);
       runQuery(query);
     });
     window.addEventListener("popstate", fromAddressBar);
     await loadSources();
-    fromAddressBar();
+    // A question asked while the source list was loading stands: replaying the address bar now would
+    // overwrite the form and clear its results.
+    if (!asked) fromAddressBar();
   }
 
   // ---- the document view: /documents/{id}?start=&end= (passage) &hs=&he= (supporting sentence) ----
