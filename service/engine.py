@@ -86,16 +86,23 @@ class QueryEngine:
             hits = retrieve(
                 self.index, request.question, vector, RetrievalOptions(k=request.k, filters=request.filters)
             )
-            results.append(self._answer(request, vector, _within_budget(hits, request.max_tokens)))
+            weights = self._term_weights(request.question)
+            results.append(self._answer(request, vector, _within_budget(hits, request.max_tokens), weights))
         took = (time.perf_counter() - started) * 1000 / max(len(requests), 1)
         for result in results:
             result.took_ms = round(took, 3)
         return results
 
-    def _answer(self, request: QueryRequest, query_vector: np.ndarray, hits: list[Hit]) -> QueryResult:
-        terms = lexical.query_terms(request.question)
+    def _term_weights(self, question: str) -> dict[str, float]:
+        terms = lexical.query_terms(question)
+        if not terms:
+            return {}
         with reading(self.index) as db:
-            weights = lexical.idf_weights(db, terms) if terms else {}
+            return lexical.idf_weights(db, terms)
+
+    def _answer(
+        self, request: QueryRequest, query_vector: np.ndarray, hits: list[Hit], weights: dict[str, float]
+    ) -> QueryResult:
         texts = [hit.chunk.text for hit in hits]
         scores = answer.score_sentences(request.question, texts, weights)
         candidates = answer.shortlist(scores)

@@ -50,6 +50,23 @@ def kz_index_copy(kz_index: Path, tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="module")
+def index_dir(kz_index: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """A writable copy of the sample index shared by one test module."""
+    target = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1]) / "index"
+    shutil.copytree(kz_index, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def client(index_dir: Path, encoder: Encoder) -> Iterator[TestClient]:
+    """The real app over the module's writable index, in-process, reusing the loaded model."""
+    from tests.live_server import app_client
+
+    with app_client(index_dir, encoder) as test_client:
+        yield test_client
+
+
 @pytest.fixture(scope="session")
 def kz_client(kz_index: Path) -> Iterator[TestClient]:
     with TestClient(create_app(Settings(index=kz_index))) as client:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,13 +14,6 @@ from tests.live_server import app_client, run_cli
 
 KEY = "correct horse battery staple"
 DOCUMENT = {"id": "guarded", "text": "A document written only by key holders."}
-
-
-@pytest.fixture(scope="module")
-def index_dir(kz_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("auth") / "index"
-    shutil.copytree(kz_index, target)
-    return target
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ so the suite stays fast. The one property: no 5xx, ever. The number of cases run
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,11 +22,10 @@ EXAMPLES_PER_OPERATION = 40
 
 
 @pytest.fixture(scope="module")
-def server(kz_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    folder = tmp_path_factory.mktemp("fuzz")
-    index = folder / "index"
-    shutil.copytree(kz_index, index)  # fuzzed writes must not touch the shared index
-    live = start_server(index, log=folder / "server.log", env={"CITEQA_REQUEST_TIMEOUT_S": "60"})
+def server(index_dir: Path) -> Iterator[LiveServer]:
+    """Over the module's own copy of the sample index: fuzzed writes must not touch the shared one."""
+    log = index_dir.parent / "server.log"
+    live = start_server(index_dir, log=log, env={"CITEQA_REQUEST_TIMEOUT_S": "60"})
     yield live
     live.stop()
 

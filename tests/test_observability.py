@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,20 +13,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from ingest.encoder import Encoder
 from service.observability import JsonFormatter, request_id_var
 from tests.live_server import app_client, live_server
-
-
-@pytest.fixture(scope="module")
-def index_dir(kz_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("observability") / "index"
-    shutil.copytree(kz_index, target)
-    return target
-
-
-@pytest.fixture(scope="module")
-def client(index_dir: Path, encoder: Encoder) -> Iterator[TestClient]:
-    with app_client(index_dir, encoder) as test_client:
-        yield test_client
-
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 

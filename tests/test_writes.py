@@ -4,7 +4,6 @@ whole, and never half-applied."""
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -23,19 +22,6 @@ from tests.live_server import LiveServer, app_client, live_server, run_cli
 pytestmark = pytest.mark.slow
 FACT = "The Zorbulan lighthouse keeper Ottilie Vance counted 4,112 migrating cranes on 3 March 2022."
 QUESTION = "How many migrating cranes did Ottilie Vance count?"
-
-
-@pytest.fixture(scope="module")
-def index_dir(kz_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("writes") / "index"
-    shutil.copytree(kz_index, target)
-    return target
-
-
-@pytest.fixture(scope="module")
-def client(index_dir: Path, encoder: Encoder) -> Iterator[TestClient]:
-    with app_client(index_dir, encoder) as test_client:
-        yield test_client
 
 
 def _ids(client: TestClient | httpx.Client) -> list[str]:

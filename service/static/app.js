@@ -297,10 +297,14 @@
       runQuery(query);
     });
     window.addEventListener("popstate", fromAddressBar);
+    const typedEarly = () => {
+      const typed = form().question.value.trim();
+      return typed !== "" && typed !== (new URLSearchParams(location.search).get("q") || "").trim();
+    };
     await loadSources();
-    // A question asked while the source list was loading stands: replaying the address bar now would
-    // overwrite the form and clear its results.
-    if (!asked) fromAddressBar();
+    // What the reader typed or asked while the source list was loading stands: replaying the address bar
+    // now would overwrite the form (or clear the results). The address bar wins only on an untouched page.
+    if (!asked && !typedEarly()) fromAddressBar();
   }
 
   // ---- the document view: /documents/{id}?start=&end= (passage) &hs=&he= (supporting sentence) ----
