@@ -11,7 +11,9 @@ import dataclasses
 import itertools
 import re
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ingest.sentences import sentence_spans
 from service import answer_type
@@ -64,11 +66,14 @@ def lemma_stem(word: str) -> str:
 STOP_STEMS = frozenset(stem(word) for word in STOPWORDS)
 
 
-def stems_of(text: str) -> set[str]:
-    return {lemma_stem(word) for word in _WORD.findall(text.lower())}
+# Retrieval re-scoring and answer extraction read the same top passages: their sentences are split and
+# stemmed once, then served from these memos.
+@lru_cache(maxsize=32768)
+def stems_of(text: str) -> frozenset[str]:
+    return frozenset(lemma_stem(word) for word in _WORD.findall(text.lower()))
 
 
-def coverage(weights: Mapping[str, float], stems: set[str]) -> float:
+def coverage(weights: Mapping[str, float], stems: AbstractSet[str]) -> float:
     total = sum(weights.values())
     return sum(w for term, w in weights.items() if lemma_stem(term) in stems) / total if total else 0.0
 
@@ -80,7 +85,8 @@ def evidence_weights(question: str, weights: Mapping[str, float]) -> dict[str, f
     return {term: w for term, w in weights.items() if focus is None or lemma_stem(term) != lemma_stem(focus)}
 
 
-def _spans(text: str) -> list[tuple[int, int, bool]]:
+@lru_cache(maxsize=4096)
+def _spans(text: str) -> tuple[tuple[int, int, bool], ...]:
     """Single sentences, and adjacent pairs (a fact and its attribution often sit in two sentences)."""
     sentences = sentence_spans(text)
     pairs = [
@@ -88,16 +94,15 @@ def _spans(text: str) -> list[tuple[int, int, bool]]:
         for first, second in itertools.pairwise(sentences)
         if "\n" not in text[first[1] : second[0]]  # never join across a paragraph break
     ]
-    return [(start, end, False) for start, end in sentences] + pairs
+    return tuple([(start, end, False) for start, end in sentences] + pairs)
 
 
-def evidence_coverage(question: str, text: str, weights: Mapping[str, float]) -> float:
-    """The best coverage of the question's terms by one sentence (or adjacent pair) of `text`."""
-    weights = evidence_weights(question, weights)
+def evidence_coverage(text: str, weights: Mapping[str, float]) -> float:
+    """The best coverage by one sentence (or adjacent pair) of `text`; `weights` from `evidence_weights`."""
     return max((coverage(weights, stems_of(text[start:end])) for start, end, _ in _spans(text)), default=0.0)
 
 
-def novelty(question_stems: set[str], sentence_stems: set[str]) -> float:
+def novelty(question_stems: AbstractSet[str], sentence_stems: AbstractSet[str]) -> float:
     """Share of the sentence's words that the question does not already contain.
 
     A sentence that only restates the question (a heading such as "The beginning of the protests") cannot

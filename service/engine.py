@@ -83,10 +83,9 @@ class QueryEngine:
         query_vectors = self.cache.get_many([request.question for request in requests])
         results = []
         for request, vector in zip(requests, query_vectors, strict=True):
-            hits = retrieve(
-                self.index, request.question, vector, RetrievalOptions(k=request.k, filters=request.filters)
-            )
             weights = self._term_weights(request.question)
+            options = RetrievalOptions(k=request.k, filters=request.filters)
+            hits = retrieve(self.index, request.question, vector, options, weights)
             results.append(self._answer(request, vector, _within_budget(hits, request.max_tokens), weights))
         took = (time.perf_counter() - started) * 1000 / max(len(requests), 1)
         for result in results:

@@ -4,6 +4,7 @@ near-duplicates collapsed. Reads one consistent snapshot of the index."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -81,7 +82,14 @@ def _known_sources(db: sqlite3.Connection) -> list[str]:
     return [row[0] for row in db.execute("SELECT DISTINCT source FROM documents WHERE source IS NOT NULL")]
 
 
-def retrieve(index: index_dir.Index, question: str, query_vector: np.ndarray, options: RetrievalOptions) -> list[Hit]:
+def retrieve(
+    index: index_dir.Index,
+    question: str,
+    query_vector: np.ndarray,
+    options: RetrievalOptions,
+    term_weights: Mapping[str, float],
+) -> list[Hit]:
+    """The top `options.k` passages; `term_weights` are the question terms' IDF (`lexical.idf_weights`)."""
     with index_dir.reading(index) as db:
         dense = vectors.search(
             index.vectors, query_vector, options.candidates, allowed=_allowed_ids(db, options.filters)
@@ -99,9 +107,9 @@ def retrieve(index: index_dir.Index, question: str, query_vector: np.ndarray, op
         }
         ranked = sorted(scored, key=lambda row_id: (-scored[row_id], row_id))[: max(options.k * 3, RERANK_POOL)]
         if SENTENCE_WEIGHT:
-            weights = lexical.idf_weights(db, terms) if (terms := lexical.query_terms(question)) else {}
+            weights = answer.evidence_weights(question, term_weights)
             for row_id in ranked:
-                evidence = answer.evidence_coverage(question, chunks[row_id].text, weights)
+                evidence = answer.evidence_coverage(chunks[row_id].text, weights)
                 scored[row_id] *= 1 + SENTENCE_WEIGHT * evidence
             ranked = sorted(ranked, key=lambda row_id: (-scored[row_id], row_id))
         ranked = ranked[: options.k * 3]
