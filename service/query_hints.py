@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 _MONTHS = {
@@ -89,3 +90,21 @@ def mentioned_sources(question: str, sources: Iterable[str]) -> set[str]:
                 named.add(source)
                 break
     return named
+
+
+
+# Where a long question joins its separate claims: punctuation and contrastive words. A bare "and" is not
+# one ("fraud and conspiracy charges"); the attribution news questions append ("as reported by ...") is.
+_CLAUSE_BREAK = re.compile(
+    r"[,;:?!]|\s(?:while|whereas|but|as reported by|according to|reported by)\s", re.IGNORECASE
+)
+
+
+def clauses(question: str, *, ignore: AbstractSet[str] = frozenset(), min_terms: int = 3) -> list[str]:
+    """The question's separate claims, when it makes more than one: parts with at least `min_terms`
+    content words that are not in `ignore` (outlet names, which every part of the report shares)."""
+    from service.lexical import query_terms  # lexical does not import this module; no cycle at load
+
+    parts = [part.strip() for part in _CLAUSE_BREAK.split(question)]
+    kept = [part for part in parts if len(set(query_terms(part)) - ignore) >= min_terms]
+    return kept if len(kept) >= 2 else []

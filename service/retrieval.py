@@ -3,16 +3,18 @@ near-duplicates collapsed. Reads one consistent snapshot of the index."""
 
 from __future__ import annotations
 
+import functools
+import itertools
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ingest import index as index_dir
 from ingest import store, vectors
 from ingest.store import StoredChunk, StoredDocument
-from service import answer, dedup, lexical, query_hints
+from service import answer, aspects, dedup, lexical, query_hints
 from service.filters import Filters
 from service.fusion import convex_fusion, reciprocal_rank_fusion
 
@@ -30,6 +32,11 @@ DENSE_WEIGHT = 0.5
 # Measured on both dev sets: gains grow from 0.5 to 4 and flatten after (docs/quality.md).
 SENTENCE_WEIGHT = 4.0
 RERANK_POOL = 30
+# A question with several parts (`aspects`) gets candidates of each part's own: a search per named outlet
+# and per clause adds this many, and each part's best few fused passages join the re-scored pool, so that a
+# part the whole question's search ranks low can still reach the top (docs/quality.md).
+ASPECT_CANDIDATES = 30
+ASPECT_POOL = 10
 
 
 def fuse(dense: list[tuple[int, float]], lexical_hits: list[tuple[int, float]]) -> dict[int, float]:
@@ -78,8 +85,46 @@ def _boost(document: StoredDocument, sources: set[str], dates: list[query_hints.
     return factor
 
 
+def _unique(hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """First score per id: an aspect's own search may find a passage the main search already scored."""
+    return list({row_id: score for row_id, score in reversed(hits)}.items())[::-1]
+
+
+def _per_source_filters(filters: Filters, sources: set[str]) -> list[Filters]:
+    """A filter per named outlet, within the request's own filters (an outlet they exclude is dropped)."""
+    allowed = {source.lower() for source in filters.sources}
+    return [
+        replace(filters, sources=(source,))
+        for source in sorted(sources)
+        if not allowed or source.lower() in allowed
+    ]
+
+
 def _known_sources(db: sqlite3.Connection) -> list[str]:
     return [row[0] for row in db.execute("SELECT DISTINCT source FROM documents WHERE source IS NOT NULL")]
+
+
+def _candidates(
+    db: sqlite3.Connection,
+    index: index_dir.Index,
+    question: str,
+    query_vector: np.ndarray,
+    options: RetrievalOptions,
+    parts: list[aspects.Aspect],
+) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    """Dense and lexical candidates of the whole question, plus those of each named outlet (the question's
+    search within that outlet) and each clause (a lexical search of its words; a passage that the whole
+    question's search also found keeps that search's score)."""
+    dense = vectors.search(index.vectors, query_vector, options.candidates, allowed=_allowed_ids(db, options.filters))
+    lexical_hits = lexical.search(db, question, options.candidates, options.filters)
+    for source_filters in _per_source_filters(options.filters, {part.source for part in parts if part.source}):
+        allowed = _allowed_ids(db, source_filters)
+        dense += vectors.search(index.vectors, query_vector, ASPECT_CANDIDATES, allowed=allowed)
+        lexical_hits += lexical.search(db, question, ASPECT_CANDIDATES, source_filters)
+    for part in parts:
+        if part.weights:
+            lexical_hits += lexical.search(db, " ".join(part.weights), ASPECT_CANDIDATES, options.filters)
+    return _unique(dense), _unique(lexical_hits)
 
 
 def retrieve(
@@ -91,27 +136,36 @@ def retrieve(
 ) -> list[Hit]:
     """The top `options.k` passages; `term_weights` are the question terms' IDF (`lexical.idf_weights`)."""
     with index_dir.reading(index) as db:
-        dense = vectors.search(
-            index.vectors, query_vector, options.candidates, allowed=_allowed_ids(db, options.filters)
-        )
-        lexical_hits = lexical.search(db, question, options.candidates, options.filters)
+        sources = query_hints.mentioned_sources(question, _known_sources(db))
+        dates = query_hints.mentioned_dates(question)
+        parts = aspects.question_aspects(question, term_weights, sources, dates)
+        dense, lexical_hits = _candidates(db, index, question, query_vector, options, parts)
         fused = fuse(dense, lexical_hits)
         chunks = store.get_chunks(db, fused)
         documents = _documents(db, {chunk.doc_id for chunk in chunks.values()})
-        sources = query_hints.mentioned_sources(question, _known_sources(db))
-        dates = query_hints.mentioned_dates(question)
+
+        @functools.cache
+        def support(row_id: int) -> list[float]:
+            return [part.support(chunks[row_id].text, documents[chunks[row_id].doc_id]) for part in parts]
+
         scored = {
             row_id: score * _boost(documents[chunks[row_id].doc_id], sources, dates)
             for row_id, score in fused.items()
             if row_id in chunks
         }
-        ranked = sorted(scored, key=lambda row_id: (-scored[row_id], row_id))[: max(options.k * 3, RERANK_POOL)]
+        by_score = sorted(scored, key=lambda row_id: (-scored[row_id], row_id))
+        ranked = by_score[: max(options.k * 3, RERANK_POOL)]
+        for position in range(len(parts)):
+            own = (row_id for row_id in by_score if support(row_id)[position] > 0)
+            ranked += [row_id for row_id in itertools.islice(own, ASPECT_POOL) if row_id not in ranked]
         if SENTENCE_WEIGHT:
             weights = answer.evidence_weights(question, term_weights)
             for row_id in ranked:
                 evidence = answer.evidence_coverage(chunks[row_id].text, weights)
                 scored[row_id] *= 1 + SENTENCE_WEIGHT * evidence
             ranked = sorted(ranked, key=lambda row_id: (-scored[row_id], row_id))
+        if parts:
+            ranked = aspects.diversify(ranked, scored, support, depth=options.k * 3)
         ranked = ranked[: options.k * 3]
         embeddings = store.get_embeddings(db, ranked, index.dimension)
     dense_scores, lexical_scores = dict(dense), dict(lexical_hits)

@@ -1,0 +1,93 @@
+"""Multi-part questions: the separate things a question asks about, and a ranking that covers each (pure).
+
+A news question often joins several claims, each supported by a different report ("X, as reported by
+The Verge, while TechCrunch says Y"). Ranking by overall score fills the top with passages on the most
+salient claim. Following xQuAD (Santos, Macdonald & Ounis, 2010), the top of the ranking is picked
+greedily: each pick's value mixes its own relevance with how much it adds to the aspects that the picks so
+far leave uncovered. Aspects are the question's clauses (by sentence-level term coverage) and the outlets
+and dates it names (by document metadata).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ingest.store import StoredDocument
+from service import answer, lexical, query_hints
+from service.query_hints import DateMention
+
+# Share of a pick's value that comes from covering aspects not yet covered (xQuAD's lambda); measured
+# 0.25-0.9 on MultiHop-RAG dev, best at 0.75 (docs/quality.md).
+TRADEOFF = 0.75
+# A clause needs this many content words of its own to be an aspect: shorter fragments are lists or names.
+MIN_CLAUSE_TERMS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Aspect:
+    """One thing the question asks about: a clause (its term weights), an outlet, or a date."""
+
+    label: str
+    weights: Mapping[str, float] = field(default_factory=dict)
+    source: str | None = None
+    date: DateMention | None = None
+
+    def support(self, text: str, document: StoredDocument) -> float:
+        """How fully a passage covers this aspect, in [0, 1]."""
+        if self.source is not None:
+            return float(document.source == self.source)
+        if self.date is not None:
+            return float(self.date.matches(document.date))
+        return answer.evidence_coverage(text, self.weights)
+
+
+def question_aspects(
+    question: str, weights: Mapping[str, float], sources: set[str], dates: Sequence[DateMention]
+) -> list[Aspect]:
+    """The question's aspects; none when it asks about one thing (one clause, one outlet, one date)."""
+    aliases = [alias for source in sources for alias in query_hints.source_aliases(source)]
+    outlet_words = {term for alias in aliases for term in lexical.query_terms(alias)}
+    found: list[Aspect] = []
+    for part in query_hints.clauses(question, ignore=outlet_words, min_terms=MIN_CLAUSE_TERMS):
+        terms = set(lexical.query_terms(part)) - outlet_words
+        found.append(Aspect(part, {term: w for term, w in weights.items() if term in terms}))
+    if len(sources) >= 2:
+        found += [Aspect(source, source=source) for source in sorted(sources)]
+    if len(dates) >= 2:
+        found += [Aspect(f"{d.year or ''}-{d.month:02d}-{d.day:02d}", date=d) for d in dates]
+    return found
+
+
+def diversify(
+    ranked: Sequence[int],
+    relevance: Mapping[int, float],
+    support: Callable[[int], Sequence[float]],
+    *,
+    depth: int,
+    tradeoff: float | None = None,
+) -> list[int]:
+    """The first `depth` of `ranked` picked greedily by (1 - tradeoff) * relevance + tradeoff * support
+    of the aspects not yet covered; the rest follow in their own order.
+
+    `support(i)[a]` is passage i's coverage of aspect a, in [0, 1]; aspects weigh equally. Relevance is
+    scaled to the best candidate's so the two parts are comparable. Ties keep the input order.
+    """
+    tradeoff = TRADEOFF if tradeoff is None else tradeoff
+    if not ranked:
+        return []
+    aspects = len(support(ranked[0]))
+    top = max(relevance[i] for i in ranked) or 1.0
+    uncovered = [1.0] * aspects
+    left, picked = list(ranked), list[int]()
+    while left and len(picked) < depth:
+        values = [
+            (1 - tradeoff) * relevance[i] / top
+            + tradeoff * sum(s * u for s, u in zip(support(i), uncovered, strict=True)) / max(aspects, 1)
+            for i in left
+        ]
+        position = max(range(len(left)), key=lambda p: (values[p], -p))
+        best = left.pop(position)
+        picked.append(best)
+        uncovered = [u * (1 - s) for s, u in zip(support(best), uncovered, strict=True)]
+    return picked + left

@@ -1,0 +1,123 @@
+"""Multi-part questions: aspects found in the question, the greedy aspect-covering order, and the effect on
+a real index (real model, FAISS and SQLite)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ingest.encoder import Encoder
+from ingest.pipeline import ingest
+from ingest.records import SourceDocument
+from ingest.store import StoredDocument
+from service import aspects, query_hints
+from tests.live_server import app_client
+
+WORDS = "council closed old pier storm damage ferry service resumed spring harbor times valley post says"
+WEIGHTS = dict.fromkeys(WORDS.split(), 1.0)
+
+
+def test_clauses_split_at_punctuation_and_contrast_but_not_at_a_bare_and() -> None:
+    question = "Did the council close the old pier after storm damage, while the ferry service resumed in spring?"
+    assert query_hints.clauses(question) == [
+        "Did the council close the old pier after storm damage",
+        "the ferry service resumed in spring",
+    ]
+    assert query_hints.clauses("Who faces fraud and conspiracy charges in the trial?") == []
+    # Outlet names are shared by every part of a report: a part made only of them is no claim of its own.
+    named = "Who closed the old pier after the storm, as reported by Harbor Times"
+    assert query_hints.clauses(named, ignore={"harbor", "times"}) == []
+
+
+def test_aspects_are_clauses_and_the_outlets_and_dates_when_several_are_named() -> None:
+    question = (
+        "Who closed the old pier after storm damage, as reported by Harbor Times, "
+        "while Valley Post says the ferry service resumed in spring?"
+    )
+    found = aspects.question_aspects(question, WEIGHTS, {"Harbor Times", "Valley Post"}, [])
+    clauses = [aspect for aspect in found if aspect.weights]
+    assert [set(aspect.weights) for aspect in clauses] == [
+        {"closed", "old", "pier", "storm", "damage"},
+        {"says", "ferry", "service", "resumed", "spring"},
+    ]
+    assert {aspect.source for aspect in found if aspect.source} == {"Harbor Times", "Valley Post"}
+    one_outlet = aspects.question_aspects("Who closed the old pier?", WEIGHTS, {"Harbor Times"}, [])
+    assert one_outlet == []
+    dates = query_hints.mentioned_dates("between the report on October 7 and the one on October 30")
+    assert [aspect.date for aspect in aspects.question_aspects("x", {}, set(), dates)] == dates
+
+
+def test_aspect_support_reads_the_passage_or_its_metadata() -> None:
+    document = StoredDocument(id="d", title="t", date="2023-10-07", source="Harbor Times", url=None, origin="test",
+                              content_hash="0", chunks=1)
+    text = "The council closed the old pier. Storm damage was cited."
+    clause = aspects.Aspect("closed old pier", weights={"closed": 1.0, "old": 1.0, "pier": 1.0, "ferry": 1.0})
+    assert clause.support(text, document) == pytest.approx(0.75)
+    assert aspects.Aspect("HT", source="Harbor Times").support(text, document) == 1.0
+    assert aspects.Aspect("VP", source="Valley Post").support(text, document) == 0.0
+    october_7 = query_hints.DateMention(10, 7, 2023)
+    assert aspects.Aspect("date", date=october_7).support(text, document) == 1.0
+
+
+def test_diversify_brings_the_uncovered_aspect_up_and_keeps_ties_in_order() -> None:
+    relevance = {1: 1.0, 2: 0.95, 3: 0.9, 4: 0.6}
+    support = {1: [1.0, 0.0], 2: [1.0, 0.0], 3: [0.9, 0.0], 4: [0.0, 1.0]}
+    assert aspects.diversify([1, 2, 3, 4], relevance, support.__getitem__, depth=4) == [1, 4, 2, 3]
+    # Relevance alone when the trade-off gives aspects no weight; `depth` bounds the greedy part.
+    assert aspects.diversify([1, 2, 3, 4], relevance, support.__getitem__, depth=4, tradeoff=0.0) == [1, 2, 3, 4]
+    assert aspects.diversify([3, 2, 1, 4], relevance, support.__getitem__, depth=1) == [1, 3, 2, 4]
+    assert aspects.diversify([], relevance, support.__getitem__, depth=3) == []
+    equal = {1: 0.5, 2: 0.5}
+    assert aspects.diversify([2, 1], equal, {1: [], 2: []}.__getitem__, depth=2) == [2, 1]
+
+
+# Six different Harbor Times reports on the pier, one Valley Post report that touches it, and unrelated
+# reports that give the scores a floor.
+PIER_REPORTS = (
+    "The harbour council closed the old pier on Monday after storm damage to its timber deck.",
+    "Storm damage left the old pier unsafe, engineers told the council, which closed it to walkers.",
+    "Fishermen protested after the council closed the old pier; the storm damage will take months to mend.",
+    "Why the council closed the old pier: inspectors found storm damage under the deck after the gale.",
+    "The old pier stays closed, the council said, until storm damage to its piles is repaired.",
+    "Councillors voted to keep the old pier closed after a survey of the storm damage on Monday.",
+)
+VALLEY = "Valley residents say the old pier has stayed shut for weeks, and the harbour cafe lost trade."
+OTHER = (
+    "The city library extended its opening hours for the exam season.",
+    "A new bakery opened on the high street, selling rye bread and pastries.",
+    "The football club signed a young goalkeeper from the national league.",
+    "Rail fares will rise by three percent from January, the operator announced.",
+)
+
+
+def _documents() -> list[SourceDocument]:
+    pier = [
+        SourceDocument(id=f"harbor-{n}", text=text, title="Old pier closed", date=f"2023-10-0{n}",
+                       source="Harbor Times")
+        for n, text in enumerate(PIER_REPORTS, start=1)
+    ]
+    other = [SourceDocument(id=f"other-{n}", text=text, source="Town Crier") for n, text in enumerate(OTHER)]
+    valley = SourceDocument(id="valley-1", text=VALLEY, title="Quiet quay", date="2023-10-09", source="Valley Post")
+    return [*pier, valley, *other]
+
+
+@pytest.fixture(scope="module")
+def outlets_client(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[TestClient]:
+    index = tmp_path_factory.mktemp("aspects") / "index"
+    ingest(index, _documents(), encoder=encoder)
+    with app_client(index, encoder) as client:
+        yield client
+
+
+QUESTION = "What did Harbor Times and Valley Post report about the council closing the old pier after storm damage?"
+
+
+def test_a_question_naming_two_outlets_gets_both_at_the_top(outlets_client: TestClient) -> None:
+    first = outlets_client.post("/v1/query", json={"question": QUESTION, "k": 5})
+    assert first.status_code == 200, first.text
+    passages = first.json()["passages"]
+    assert {passage["source"] for passage in passages[:2]} == {"Harbor Times", "Valley Post"}
+    again = outlets_client.post("/v1/query", json={"question": QUESTION, "k": 5}).json()
+    assert [p["id"] for p in again["passages"]] == [p["id"] for p in passages]
