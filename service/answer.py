@@ -99,7 +99,13 @@ def _spans(text: str) -> tuple[tuple[int, int, bool], ...]:
 
 def evidence_coverage(text: str, weights: Mapping[str, float]) -> float:
     """The best coverage by one sentence (or adjacent pair) of `text`; `weights` from `evidence_weights`."""
-    return max((coverage(weights, stems_of(text[start:end])) for start, end, _ in _spans(text)), default=0.0)
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    # Stem the question's terms once, not once per sentence: this runs for every candidate passage.
+    stemmed = [(lemma_stem(term), weight) for term, weight in weights.items()]
+    spans = (stems_of(text[start:end]) for start, end, _ in _spans(text))
+    return max((sum(w for s, w in stemmed if s in stems) / total for stems in spans), default=0.0)
 
 
 def novelty(question_stems: AbstractSet[str], sentence_stems: AbstractSet[str]) -> float:

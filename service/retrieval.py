@@ -155,9 +155,9 @@ def retrieve(
         }
         by_score = sorted(scored, key=lambda row_id: (-scored[row_id], row_id))
         ranked = by_score[: max(options.k * 3, RERANK_POOL)]
-        for position in range(len(parts)):
-            own = (row_id for row_id in by_score if support(row_id)[position] > 0)
-            ranked += [row_id for row_id in itertools.islice(own, ASPECT_POOL) if row_id not in ranked]
+        for part in parts:
+            own = (r for r in by_score if part.support(chunks[r].text, documents[chunks[r].doc_id]) > 0)
+            ranked += [r for r in itertools.islice(own, ASPECT_POOL) if r not in ranked]
         if SENTENCE_WEIGHT:
             weights = answer.evidence_weights(question, term_weights)
             for row_id in ranked:
