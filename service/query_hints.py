@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
+from service.lexical import query_terms
+
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -92,7 +94,6 @@ def mentioned_sources(question: str, sources: Iterable[str]) -> set[str]:
     return named
 
 
-
 # Where a long question joins its separate claims: punctuation and contrastive words. A bare "and" is not
 # one ("fraud and conspiracy charges"); the attribution news questions append ("as reported by ...") is.
 _CLAUSE_BREAK = re.compile(
@@ -103,8 +104,6 @@ _CLAUSE_BREAK = re.compile(
 def clauses(question: str, *, ignore: AbstractSet[str] = frozenset(), min_terms: int = 3) -> list[str]:
     """The question's separate claims, when it makes more than one: parts with at least `min_terms`
     content words that are not in `ignore` (outlet names, which every part of the report shares)."""
-    from service.lexical import query_terms  # lexical does not import this module; no cycle at load
-
     parts = [part.strip() for part in _CLAUSE_BREAK.split(question)]
     kept = [part for part in parts if len(set(query_terms(part)) - ignore) >= min_terms]
     return kept if len(kept) >= 2 else []
