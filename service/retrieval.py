@@ -32,9 +32,9 @@ DENSE_WEIGHT = 0.5
 # Measured on both dev sets: gains grow from 0.5 to 4 and flatten after (docs/quality.md).
 SENTENCE_WEIGHT = 4.0
 RERANK_POOL = 30
-# A question with several parts (`aspects`) gets candidates of each part's own: a search per named outlet
-# and per clause adds this many, and each part's best few fused passages join the re-scored pool, so that a
-# part the whole question's search ranks low can still reach the top (docs/quality.md).
+# A question with several parts (`aspects`) gets candidates of each part's own: a search within each named
+# outlet adds this many, and each part's best few fused passages join the re-scored pool, so that a part
+# the whole question's search ranks low can still reach the top (docs/quality.md).
 ASPECT_CANDIDATES = 30
 ASPECT_POOL = 10
 
@@ -112,18 +112,15 @@ def _candidates(
     options: RetrievalOptions,
     parts: list[aspects.Aspect],
 ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
-    """Dense and lexical candidates of the whole question, plus those of each named outlet (the question's
-    search within that outlet) and each clause (a lexical search of its words; a passage that the whole
-    question's search also found keeps that search's score)."""
+    """Dense and lexical candidates of the whole question, plus the question's own search within each named
+    outlet (a passage that the whole question's search also found keeps that score). A lexical search per
+    clause was measured too and added nothing (docs/quality.md)."""
     dense = vectors.search(index.vectors, query_vector, options.candidates, allowed=_allowed_ids(db, options.filters))
     lexical_hits = lexical.search(db, question, options.candidates, options.filters)
     for source_filters in _per_source_filters(options.filters, {part.source for part in parts if part.source}):
         allowed = _allowed_ids(db, source_filters)
         dense += vectors.search(index.vectors, query_vector, ASPECT_CANDIDATES, allowed=allowed)
         lexical_hits += lexical.search(db, question, ASPECT_CANDIDATES, source_filters)
-    for part in parts:
-        if part.weights:
-            lexical_hits += lexical.search(db, " ".join(part.weights), ASPECT_CANDIDATES, options.filters)
     return _unique(dense), _unique(lexical_hits)
 
 
