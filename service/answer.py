@@ -73,9 +73,21 @@ def stems_of(text: str) -> frozenset[str]:
     return frozenset(lemma_stem(word) for word in _WORD.findall(text.lower()))
 
 
+StemWeights = tuple[tuple[str, float], ...]
+
+
+def stem_weights(weights: Mapping[str, float]) -> StemWeights:
+    """The question's term weights keyed by stem, computed once per question rather than per sentence."""
+    return tuple((lemma_stem(term), weight) for term, weight in weights.items())
+
+
+def _share(stemmed: StemWeights, stems: AbstractSet[str]) -> float:
+    total = sum(weight for _, weight in stemmed)
+    return sum(weight for stem_, weight in stemmed if stem_ in stems) / total if total else 0.0
+
+
 def coverage(weights: Mapping[str, float], stems: AbstractSet[str]) -> float:
-    total = sum(weights.values())
-    return sum(w for term, w in weights.items() if lemma_stem(term) in stems) / total if total else 0.0
+    return _share(stem_weights(weights), stems)
 
 
 def evidence_weights(question: str, weights: Mapping[str, float]) -> dict[str, float]:
@@ -99,13 +111,8 @@ def _spans(text: str) -> tuple[tuple[int, int, bool], ...]:
 
 def evidence_coverage(text: str, weights: Mapping[str, float]) -> float:
     """The best coverage by one sentence (or adjacent pair) of `text`; `weights` from `evidence_weights`."""
-    total = sum(weights.values())
-    if not total:
-        return 0.0
-    # Stem the question's terms once, not once per sentence: this runs for every candidate passage.
-    stemmed = [(lemma_stem(term), weight) for term, weight in weights.items()]
-    spans = (stems_of(text[start:end]) for start, end, _ in _spans(text))
-    return max((sum(w for s, w in stemmed if s in stems) / total for stems in spans), default=0.0)
+    stemmed = stem_weights(weights)
+    return max((_share(stemmed, stems_of(text[start:end])) for start, end, _ in _spans(text)), default=0.0)
 
 
 def novelty(question_stems: AbstractSet[str], sentence_stems: AbstractSet[str]) -> float:
@@ -123,13 +130,13 @@ def score_sentences(question: str, passages: Sequence[str], weights: Mapping[str
     """Candidate spans of the first `limit` passages, scored; best first within the whole list."""
     kind = answer_type.expected_type(question)
     question_stems = stems_of(question)
-    weights = evidence_weights(question, weights)
+    stemmed = stem_weights(evidence_weights(question, weights))
     scored = []
     for position, text in enumerate(passages[:limit] if limit else passages):
         for start, end, is_pair in _spans(text):
             sentence = text[start:end]
             stems = stems_of(sentence)
-            covered = coverage(weights, stems)
+            covered = _share(stemmed, stems)
             factor = 1.0 + (TYPE_BONUS if answer_type.offers_answer(question, kind, sentence) else 0.0)
             factor *= min(1.0, 2 * novelty(question_stems, stems))  # full credit from 50% new words
             factor *= PAIR_FACTOR if is_pair else 1.0

@@ -87,7 +87,10 @@ def _boost(document: StoredDocument, sources: set[str], dates: list[query_hints.
 
 def _unique(hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
     """First score per id: an aspect's own search may find a passage the main search already scored."""
-    return list({row_id: score for row_id, score in reversed(hits)}.items())[::-1]
+    first: dict[int, float] = {}
+    for row_id, score in hits:
+        first.setdefault(row_id, score)
+    return list(first.items())
 
 
 def _per_source_filters(filters: Filters, sources: set[str]) -> list[Filters]:
