@@ -138,6 +138,10 @@ class Encoder:
     def count_tokens(self, text: str) -> int:
         return len(self.token_offsets(text))
 
+    def window(self) -> int:
+        """Word pieces of text the model reads in one input, besides its special tokens ([CLS], [SEP])."""
+        return self.info.max_seq_length - int(self.model.tokenizer.num_special_tokens_to_add(pair=False))
+
 
 def _load_torch(folder: Path) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer

@@ -33,7 +33,7 @@ def library_versions() -> dict[str, str | None]:
 
 
 def new_manifest(
-    model: ModelInfo, *, index_spec: str, chunker: dict[str, int], title_max_tokens: int
+    model: ModelInfo, *, index_spec: str, chunker: dict[str, int | None], title_max_tokens: int
 ) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,

@@ -13,10 +13,17 @@ from ingest.records import Chunk, SourceDocument
 from ingest.sentences import sentence_spans
 
 
-def chunk_document(document: SourceDocument, encoder: Encoder, settings: ChunkerSettings) -> list[Chunk]:
+def chunk_document(
+    document: SourceDocument, encoder: Encoder, settings: ChunkerSettings, *, title_max_tokens: int
+) -> list[Chunk]:
+    """The document's chunks, each sized so that its embedding text (title prefix + chunk) fits the model
+    whole."""
     text = document.text
     offsets = encoder.token_offsets(text)
-    spans = chunk_spans(sentence_spans(text), offsets, settings=settings)
+    prefix_tokens = encoder.count_tokens(title_prefix(document.title, encoder, title_max_tokens))
+    # A model with a window barely longer than the title cap still gets chunks of half its window.
+    max_tokens = settings.budget(max(encoder.window() - prefix_tokens, encoder.window() // 2))
+    spans = chunk_spans(sentence_spans(text), offsets, max_tokens=max_tokens, overlap_tokens=settings.overlap_tokens)
     pieces = [text[start:end] for start, end in spans]
     llm_counts = count_llm_tokens(pieces)
     starts = [start for start, _ in offsets]
@@ -35,6 +42,13 @@ def chunk_document(document: SourceDocument, encoder: Encoder, settings: Chunker
             zip(spans, pieces, model_counts, llm_counts, strict=True)
         )
     ]
+
+
+def chunking_of(manifest: dict[str, Any]) -> tuple[ChunkerSettings, int]:
+    """The chunker settings and title cap an index was built with: every later ingest must chunk alike."""
+    chunker = manifest["chunker"]
+    settings = ChunkerSettings(max_tokens=chunker["max_tokens"], overlap_tokens=chunker["overlap_tokens"])
+    return settings, int(manifest["embedding_text"]["title_max_tokens"])
 
 
 def title_prefix(title: str | None, encoder: Encoder, max_tokens: int) -> str:

@@ -18,7 +18,7 @@ from ingest import store, vectors
 from ingest.chunker import ChunkerSettings
 from ingest.encoder import Encoder
 from ingest.lock import write_lock
-from ingest.passages import chunk_document, embedding_texts
+from ingest.passages import chunk_document, chunking_of, embedding_texts
 from ingest.records import Chunk, Skipped, SourceDocument
 
 log = logging.getLogger("citeqa.ingest")
@@ -64,11 +64,6 @@ def open_or_create(
         encoder.info, index_spec=index_spec, chunker=chunker.as_dict(), title_max_tokens=title_max_tokens
     )
     return index_dir.create_index(directory, manifest)
-
-
-def _chunker_of(index: index_dir.Index) -> ChunkerSettings:
-    settings = index.manifest["chunker"]
-    return ChunkerSettings(max_tokens=settings["max_tokens"], overlap_tokens=settings["overlap_tokens"])
 
 
 @dataclass
@@ -171,7 +166,11 @@ def apply_documents(
         if prune_roots is not None:
             doomed += _prunable(existing, plan.seen, prune_roots)
         summary.deleted = len(doomed) - len(plan.replaced)
-        chunked = [(doc, digest, chunk_document(doc, encoder, _chunker_of(index))) for doc, digest in plan.upserts]
+        chunker, title_tokens = chunking_of(index.manifest)
+        chunked = [
+            (doc, digest, chunk_document(doc, encoder, chunker, title_max_tokens=title_tokens))
+            for doc, digest in plan.upserts
+        ]
         all_chunks = [chunk for _, _, chunks in chunked for chunk in chunks]
         log.debug("embedding %d chunks of %d documents", len(all_chunks), len(chunked))
         embedded = encoder.encode(embedding_texts(chunked, encoder, index.manifest), progress=progress)

@@ -17,9 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ingest.chunker import ChunkerSettings
 from ingest.encoder import Backend, Encoder, load_encoder
-from ingest.passages import chunk_document, embedding_texts
+from ingest.passages import chunk_document, chunking_of, embedding_texts
 from ingest.pipeline import ingest
 from ingest.readers import read_inputs
 from ingest.records import SourceDocument
@@ -39,8 +38,8 @@ def documents(subset: Path) -> list[SourceDocument]:
 
 def passage_texts(docs: Sequence[SourceDocument], encoder: Encoder, manifest: dict[str, Any]) -> list[str]:
     """Exactly the texts ingest hands the encoder (chunk text with its title prefix)."""
-    settings = ChunkerSettings(**{k: manifest["chunker"][k] for k in ("max_tokens", "overlap_tokens")})
-    chunked = [(doc, "", chunk_document(doc, encoder, settings)) for doc in docs]
+    settings, title_tokens = chunking_of(manifest)
+    chunked = [(doc, "", chunk_document(doc, encoder, settings, title_max_tokens=title_tokens)) for doc in docs]
     return embedding_texts(chunked, encoder, manifest)
 
 

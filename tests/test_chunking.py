@@ -9,7 +9,7 @@ import pytest
 
 from ingest.chunker import ChunkerSettings, chunk_spans
 from ingest.encoder import Encoder
-from ingest.passages import chunk_document
+from ingest.passages import chunk_document, title_prefix
 from ingest.readers import read_inputs
 from ingest.records import SourceDocument
 from ingest.sentences import sentence_spans
@@ -33,21 +33,35 @@ def test_chunks_cover_text_within_budget(encoder: Encoder, shared_dir: Path) -> 
     settings = ChunkerSettings()
     for item in read_inputs([KZ_CORPUS]):
         assert isinstance(item, SourceDocument)
-        chunks = chunk_document(item, encoder, settings)
+        chunks = chunk_document(item, encoder, settings, title_max_tokens=40)
+        prefix = title_prefix(item.title, encoder, 40)
+        budget = encoder.window() - encoder.count_tokens(prefix)
         assert chunks
         for chunk in chunks:
             assert item.text[chunk.start : chunk.end] == chunk.text
-            assert chunk.model_tokens == encoder.count_tokens(chunk.text) <= settings.max_tokens
+            assert chunk.model_tokens == encoder.count_tokens(chunk.text) <= budget
+            # What the model reads (title prefix + chunk) fits its window whole: nothing is truncated.
+            assert encoder.count_tokens(prefix + chunk.text) <= encoder.window()
             assert chunk.llm_tokens > 0
+        # Chunks fill the window: only a document's last chunk may stop a sentence or more short of it.
+        longest_sentence = max(encoder.count_tokens(item.text[s:e]) for s, e in sentence_spans(item.text))
+        assert all(chunk.model_tokens > budget - longest_sentence - 1 for chunk in chunks[:-1])
         # Every sentence of the document lands whole in some chunk.
         for start, end in sentence_spans(item.text):
-            if encoder.count_tokens(item.text[start:end]) <= settings.max_tokens:
+            if encoder.count_tokens(item.text[start:end]) <= budget:
                 assert any(c.start <= start and end <= c.end for c in chunks)
+
+
+def test_a_set_cap_still_bounds_chunks(encoder: Encoder) -> None:
+    """Indexes built before chunks filled the window record max_tokens 200 and keep chunking to it."""
+    item = next(item for item in read_inputs([KZ_CORPUS]) if isinstance(item, SourceDocument))
+    chunks = chunk_document(item, encoder, ChunkerSettings(max_tokens=200), title_max_tokens=40)
+    assert len(chunks) > 1 and max(chunk.model_tokens for chunk in chunks) <= 200
 
 
 def test_long_sentence_is_cut_at_token_boundaries(encoder: Encoder) -> None:
     text = " ".join(f"word{i}" for i in range(600))
-    spans = chunk_spans(sentence_spans(text), encoder.token_offsets(text), settings=ChunkerSettings(max_tokens=50))
+    spans = chunk_spans(sentence_spans(text), encoder.token_offsets(text), max_tokens=50, overlap_tokens=48)
     assert len(spans) > 1
     assert all(encoder.count_tokens(text[s:e]) <= 50 for s, e in spans)
     assert spans[0][0] == 0 and spans[-1][1] == len(text)
@@ -56,8 +70,7 @@ def test_long_sentence_is_cut_at_token_boundaries(encoder: Encoder) -> None:
 @pytest.mark.parametrize("overlap", [0, 48])
 def test_overlap_is_bounded(encoder: Encoder, overlap: int) -> None:
     text = " ".join(f"Sentence number {i} says something." for i in range(200))
-    settings = ChunkerSettings(max_tokens=60, overlap_tokens=overlap)
-    spans = chunk_spans(sentence_spans(text), encoder.token_offsets(text), settings=settings)
+    spans = chunk_spans(sentence_spans(text), encoder.token_offsets(text), max_tokens=60, overlap_tokens=overlap)
     for (_, first_end), (second_start, _) in itertools.pairwise(spans):
         shared = max(0, first_end - second_start)
         assert encoder.count_tokens(text[second_start : second_start + shared]) <= overlap
