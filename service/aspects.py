@@ -26,32 +26,46 @@ MIN_CLAUSE_TERMS = 3
 
 @dataclass(frozen=True, slots=True)
 class Aspect:
-    """One thing the question asks about: a clause (its term weights), an outlet, or a date."""
+    """One thing the question asks about: a clause (its term weights, and the outlet it is attributed to,
+    if any), an outlet, or a date."""
 
     label: str
     weights: Mapping[str, float] = field(default_factory=dict)
     source: str | None = None
     date: DateMention | None = None
+    is_clause: bool = False
 
     def support(self, text: str, document: StoredDocument) -> float:
         """How fully a passage covers this aspect, in [0, 1]."""
-        if self.source is not None:
-            return float(document.source == self.source)
+        if self.source is not None and document.source != self.source:
+            return 0.0
+        if self.is_clause:
+            return answer.evidence_coverage(text, self.weights)
         if self.date is not None:
             return float(self.date.matches(document.date))
-        return answer.evidence_coverage(text, self.weights)
+        return 1.0 if self.source is not None else 0.0
 
 
 def question_aspects(
     question: str, weights: Mapping[str, float], sources: set[str], dates: Sequence[DateMention]
 ) -> list[Aspect]:
-    """The question's aspects; none when it asks about one thing (one clause, one outlet, one date)."""
+    """The question's aspects; none when it asks about one thing (one clause, one outlet, one date).
+
+    A clause attributed to outlets ("X, as reported by both The Verge and TechCrunch") is one aspect per
+    outlet, supported only by that outlet's reports: the claim needs each of their reports to be covered.
+    """
     aliases = [alias for source in sources for alias in query_hints.source_aliases(source)]
     outlet_words = {term for alias in aliases for term in lexical.query_terms(alias)}
     found: list[Aspect] = []
-    for part in query_hints.clauses(question, ignore=outlet_words, min_terms=MIN_CLAUSE_TERMS):
-        terms = set(lexical.query_terms(part)) - outlet_words
-        found.append(Aspect(part, {term: w for term, w in weights.items() if term in terms}))
+    for clause in query_hints.clauses(question, sources=sources, ignore=outlet_words, min_terms=MIN_CLAUSE_TERMS):
+        terms = set(lexical.query_terms(clause.text)) - outlet_words
+        clause_weights = {term: w for term, w in weights.items() if term in terms}
+        outlets: list[str | None] = [*sorted(clause.sources)] or [None]
+        found += [
+            Aspect(clause.text if source is None else f"{clause.text} [{source}]", clause_weights, source=source,
+                   is_clause=True)
+            for source in outlets
+        ]
     if len(sources) >= 2:
         found += [Aspect(source, source=source) for source in sorted(sources)]
     if len(dates) >= 2:

@@ -9,10 +9,10 @@ import numpy as np
 
 from ingest.encoder import Encoder
 from ingest.index import Index, reading
-from service import abstention, answer, lexical
+from service import abstention, answer, lexical, query_hints
 from service.filters import Filters
 from service.query_cache import QueryVectorCache
-from service.retrieval import Hit, RetrievalOptions, retrieve
+from service.retrieval import Hit, RetrievalOptions, known_sources, retrieve
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +80,15 @@ class QueryEngine:
     def query_batch(self, requests: list[QueryRequest]) -> list[QueryResult]:
         """Answer several questions; their embeddings come from one forward pass."""
         started = time.perf_counter()
-        query_vectors = self.cache.get_many([request.question for request in requests])
+        with reading(self.index) as db:
+            outlets = known_sources(db)
+        questions = [query_hints.read_question(request.question, outlets) for request in requests]
+        query_vectors = self.cache.get_many([hints.content for hints in questions])
         results = []
-        for request, vector in zip(requests, query_vectors, strict=True):
-            weights = self._term_weights(request.question)
+        for request, hints, vector in zip(requests, questions, query_vectors, strict=True):
+            weights = self._term_weights(hints.content)
             options = RetrievalOptions(k=request.k, filters=request.filters)
-            hits = retrieve(self.index, request.question, vector, options, weights)
+            hits = retrieve(self.index, hints, vector, options, weights)
             results.append(self._answer(request, vector, _within_budget(hits, request.max_tokens), weights))
         took = (time.perf_counter() - started) * 1000 / max(len(requests), 1)
         for result in results:

@@ -82,16 +82,60 @@ def source_aliases(source: str) -> set[str]:
     return {alias for alias in aliases if len(alias) >= 3}
 
 
+def _alias_spans(text: str, source: str) -> list[tuple[int, int]]:
+    return [
+        (match.start(), match.end())
+        for alias in source_aliases(source)
+        for match in re.finditer(rf"(?<!\w){re.escape(alias)}(?!\w)", text)
+    ]
+
+
 def mentioned_sources(question: str, sources: Iterable[str]) -> set[str]:
-    """The known sources (exact stored names) that the question names."""
+    """The known sources (exact stored names) that the question names.
+
+    A name counts where it is not part of a longer name the question gives: "The Independent - Sports"
+    names that feed, not every feed whose short name is "The Independent".
+    """
     text = question.lower()
-    named = set()
-    for source in sources:
-        for alias in source_aliases(source):
-            if re.search(rf"(?<!\w){re.escape(alias)}(?!\w)", text):
-                named.add(source)
-                break
-    return named
+    spans = {source: found for source in sources if (found := _alias_spans(text, source))}
+    longest = [span for found in spans.values() for span in found]
+    return {
+        source
+        for source, found in spans.items()
+        if any(
+            not any(start <= a and b <= end and end - start > b - a for start, end in longest)
+            for a, b in found
+        )
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionHints:
+    """What a question says about the reports it wants, beside what it asks."""
+
+    question: str
+    content: str  # the question without the outlet names it mentions: what passage text should match
+    sources: frozenset[str]
+    dates: tuple[DateMention, ...]
+
+
+def read_question(question: str, known_sources: Iterable[str]) -> QuestionHints:
+    """The outlets (of `known_sources`) and dates a question names, and its content.
+
+    An outlet's name is metadata: reports rarely print their own outlet's name, so matching it against
+    passage text (by BM25 or by embedding) only adds noise; the outlet is used through the documents'
+    `source` instead (boosts, attributed clauses). Dates stay in the content, since events have dates too.
+    """
+    sources = mentioned_sources(question, known_sources)
+    spans = sorted(span for source in sources for span in _alias_spans(question.lower(), source))
+    content, end = [], 0
+    for start, stop in spans:  # one name may match twice ("cbssports", "cbssports.com"): cut their union
+        if start > end:
+            content.append(question[end:start])
+        end = max(end, stop)
+    content.append(question[end:])
+    return QuestionHints(question, " ".join(" ".join(content).split()), frozenset(sources),
+                         tuple(mentioned_dates(question)))
 
 
 # Where a long question joins its separate claims: punctuation and contrastive words. A bare "and" is not
@@ -101,9 +145,40 @@ _CLAUSE_BREAK = re.compile(
 )
 
 
-def clauses(question: str, *, ignore: AbstractSet[str] = frozenset(), min_terms: int = 3) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One claim of a question, and the outlets it is attributed to ("..., as reported by The Verge")."""
+
+    text: str
+    sources: frozenset[str] = frozenset()
+
+
+def clauses(
+    question: str,
+    *,
+    sources: Iterable[str] = (),
+    ignore: AbstractSet[str] = frozenset(),
+    min_terms: int = 3,
+) -> list[Clause]:
     """The question's separate claims, when it makes more than one: parts with at least `min_terms`
-    content words that are not in `ignore` (outlet names, which every part of the report shares)."""
-    parts = [part.strip() for part in _CLAUSE_BREAK.split(question)]
-    kept = [part for part in parts if len(set(query_terms(part)) - ignore) >= min_terms]
-    return kept if len(kept) >= 2 else []
+    content words that are not in `ignore` (outlet names, which every part of the report shares).
+
+    Each claim is attributed to the `sources` (known outlet names) named inside it, or in a short part
+    that carries no claim of its own ("as reported by both X and Y"): such a part attributes the claim
+    before it, or, at the start of the question ("According to X, ..."), the claim after it.
+    """
+    known = list(sources)
+    kept: list[tuple[str, set[str]]] = []
+    pending: set[str] = set()
+    for part in (piece.strip() for piece in _CLAUSE_BREAK.split(question)):
+        named = mentioned_sources(part, known) if known else set()
+        if len(set(query_terms(part)) - ignore) >= min_terms:
+            kept.append((part, named | pending))
+            pending = set()
+        elif kept:
+            kept[-1][1].update(named)
+        else:
+            pending |= named
+    if len(kept) < 2:
+        return []
+    return [Clause(text, frozenset(named)) for text, named in kept]

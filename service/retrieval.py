@@ -103,43 +103,43 @@ def _per_source_filters(filters: Filters, sources: set[str]) -> list[Filters]:
     ]
 
 
-def _known_sources(db: sqlite3.Connection) -> list[str]:
+def known_sources(db: sqlite3.Connection) -> list[str]:
     return [row[0] for row in db.execute("SELECT DISTINCT source FROM documents WHERE source IS NOT NULL")]
 
 
 def _candidates(
     db: sqlite3.Connection,
     index: index_dir.Index,
-    question: str,
+    content: str,
     query_vector: np.ndarray,
     options: RetrievalOptions,
     parts: list[aspects.Aspect],
 ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
-    """Dense and lexical candidates of the whole question, plus the question's own search within each named
+    """Dense and lexical candidates of the question's content, plus the same search within each named
     outlet (a passage that the whole question's search also found keeps that score). A lexical search per
     clause was measured too and added nothing (docs/quality.md)."""
     dense = vectors.search(index.vectors, query_vector, options.candidates, allowed=_allowed_ids(db, options.filters))
-    lexical_hits = lexical.search(db, question, options.candidates, options.filters)
+    lexical_hits = lexical.search(db, content, options.candidates, options.filters)
     for source_filters in _per_source_filters(options.filters, {part.source for part in parts if part.source}):
         allowed = _allowed_ids(db, source_filters)
         dense += vectors.search(index.vectors, query_vector, ASPECT_CANDIDATES, allowed=allowed)
-        lexical_hits += lexical.search(db, question, ASPECT_CANDIDATES, source_filters)
+        lexical_hits += lexical.search(db, content, ASPECT_CANDIDATES, source_filters)
     return _unique(dense), _unique(lexical_hits)
 
 
 def retrieve(
     index: index_dir.Index,
-    question: str,
+    hints: query_hints.QuestionHints,
     query_vector: np.ndarray,
     options: RetrievalOptions,
     term_weights: Mapping[str, float],
 ) -> list[Hit]:
-    """The top `options.k` passages; `term_weights` are the question terms' IDF (`lexical.idf_weights`)."""
+    """The top `options.k` passages. `query_vector` embeds the question's content (`hints.content`) and
+    `term_weights` are its terms' IDF (`lexical.idf_weights`)."""
+    question, sources, dates = hints.question, set(hints.sources), list(hints.dates)
     with index_dir.reading(index) as db:
-        sources = query_hints.mentioned_sources(question, _known_sources(db))
-        dates = query_hints.mentioned_dates(question)
         parts = aspects.question_aspects(question, term_weights, sources, dates)
-        dense, lexical_hits = _candidates(db, index, question, query_vector, options, parts)
+        dense, lexical_hits = _candidates(db, index, hints.content, query_vector, options, parts)
         fused = fuse(dense, lexical_hits)
         chunks = store.get_chunks(db, fused)
         documents = _documents(db, {chunk.doc_id for chunk in chunks.values()})

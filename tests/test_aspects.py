@@ -21,7 +21,7 @@ WEIGHTS = dict.fromkeys(WORDS.split(), 1.0)
 
 def test_clauses_split_at_punctuation_and_contrast_but_not_at_a_bare_and() -> None:
     question = "Did the council close the old pier after storm damage, while the ferry service resumed in spring?"
-    assert query_hints.clauses(question) == [
+    assert [clause.text for clause in query_hints.clauses(question)] == [
         "Did the council close the old pier after storm damage",
         "the ferry service resumed in spring",
     ]
@@ -31,18 +31,71 @@ def test_clauses_split_at_punctuation_and_contrast_but_not_at_a_bare_and() -> No
     assert query_hints.clauses(named, ignore={"harbor", "times"}) == []
 
 
+def test_clauses_are_attributed_to_the_outlets_named_in_or_beside_them() -> None:
+    outlets = ["Harbor Times", "Valley Post", "Town Crier"]
+    ignore = {"harbor", "times", "valley", "post", "town", "crier"}
+    question = (
+        "Did the council close the old pier after storm damage, as reported by both Harbor Times and "
+        "Valley Post, while the ferry service resumed in spring?"
+    )
+    found = query_hints.clauses(question, sources=outlets, ignore=ignore)
+    assert [(clause.text, clause.sources) for clause in found] == [
+        ("Did the council close the old pier after storm damage", {"Harbor Times", "Valley Post"}),
+        ("the ferry service resumed in spring", frozenset()),
+    ]
+    # Named inside the claim, or before the first claim ("According to ..."): that claim is attributed.
+    leading = "According to Town Crier, the council closed the old pier, while Valley Post says the ferry resumed"
+    assert [clause.sources for clause in query_hints.clauses(leading, sources=outlets, ignore=ignore)] == [
+        {"Town Crier"}, {"Valley Post"},
+    ]
+
+
+def test_a_longer_outlet_name_is_not_also_read_as_the_shorter_one_inside_it() -> None:
+    feeds = ["The Independent - Sports", "The Independent - Travel", "Harbor Times"]
+    assert query_hints.mentioned_sources("as The Independent - Sports reported", feeds) == {
+        "The Independent - Sports"
+    }
+    # The short name alone still names every feed that carries it.
+    assert query_hints.mentioned_sources("as The Independent reported", feeds) == {
+        "The Independent - Sports", "The Independent - Travel",
+    }
+
+
+def test_a_question_s_content_leaves_out_the_outlets_it_names_but_keeps_its_dates() -> None:
+    feeds = ["CBSSports.com", "Harbor Times", "Valley Post"]
+    hints = query_hints.read_question(
+        "Did CBSSports.com and Harbor Times report on October 7 that the old pier closed?", feeds)
+    assert hints.sources == {"CBSSports.com", "Harbor Times"}
+    # "cbssports" and "cbssports.com" both match: their union is cut, with no ".com" left behind.
+    assert hints.content == "Did and report on October 7 that the old pier closed?"
+    assert hints.dates == (query_hints.DateMention(10, 7, None),)
+    unnamed = query_hints.read_question("Who closed the old pier?", feeds)
+    assert (unnamed.content, unnamed.sources) == ("Who closed the old pier?", frozenset())
+
+
 def test_aspects_are_clauses_and_the_outlets_and_dates_when_several_are_named() -> None:
     question = (
         "Who closed the old pier after storm damage, as reported by Harbor Times, "
         "while Valley Post says the ferry service resumed in spring?"
     )
     found = aspects.question_aspects(question, WEIGHTS, {"Harbor Times", "Valley Post"}, [])
-    clauses = [aspect for aspect in found if aspect.weights]
-    assert [set(aspect.weights) for aspect in clauses] == [
-        {"closed", "old", "pier", "storm", "damage"},
-        {"says", "ferry", "service", "resumed", "spring"},
+    clauses = [aspect for aspect in found if aspect.is_clause]
+    assert [(set(aspect.weights), aspect.source) for aspect in clauses] == [
+        ({"closed", "old", "pier", "storm", "damage"}, "Harbor Times"),
+        ({"says", "ferry", "service", "resumed", "spring"}, "Valley Post"),
     ]
-    assert {aspect.source for aspect in found if aspect.source} == {"Harbor Times", "Valley Post"}
+    assert {aspect.source for aspect in found if not aspect.is_clause} == {"Harbor Times", "Valley Post"}
+    # A claim reported by two outlets needs a report from each: one aspect per outlet.
+    both = (
+        "Who closed the old pier after storm damage, as reported by both Harbor Times and Valley Post, "
+        "while the ferry service resumed in spring?"
+    )
+    both_aspects = aspects.question_aspects(both, WEIGHTS, {"Harbor Times", "Valley Post"}, [])
+    assert [(a.source, set(a.weights)) for a in both_aspects if a.is_clause] == [
+        ("Harbor Times", {"closed", "old", "pier", "storm", "damage"}),
+        ("Valley Post", {"closed", "old", "pier", "storm", "damage"}),
+        (None, {"ferry", "service", "resumed", "spring"}),
+    ]
     one_outlet = aspects.question_aspects("Who closed the old pier?", WEIGHTS, {"Harbor Times"}, [])
     assert one_outlet == []
     dates = query_hints.mentioned_dates("between the report on October 7 and the one on October 30")
@@ -53,8 +106,13 @@ def test_aspect_support_reads_the_passage_or_its_metadata() -> None:
     document = StoredDocument(id="d", title="t", date="2023-10-07", source="Harbor Times", url=None, origin="test",
                               content_hash="0", chunks=1)
     text = "The council closed the old pier. Storm damage was cited."
-    clause = aspects.Aspect("closed old pier", weights={"closed": 1.0, "old": 1.0, "pier": 1.0, "ferry": 1.0})
+    pier = {"closed": 1.0, "old": 1.0, "pier": 1.0, "ferry": 1.0}
+    clause = aspects.Aspect("closed old pier", weights=pier, is_clause=True)
     assert clause.support(text, document) == pytest.approx(0.75)
+    # A claim attributed to an outlet is supported by that outlet's reports only.
+    assert aspects.Aspect("c", weights=pier, source="Harbor Times", is_clause=True).support(
+        text, document) == pytest.approx(0.75)
+    assert aspects.Aspect("c", weights=pier, source="Valley Post", is_clause=True).support(text, document) == 0.0
     assert aspects.Aspect("HT", source="Harbor Times").support(text, document) == 1.0
     assert aspects.Aspect("VP", source="Valley Post").support(text, document) == 0.0
     october_7 = query_hints.DateMention(10, 7, 2023)
