@@ -4,8 +4,9 @@ A news question often joins several claims, each supported by a different report
 The Verge, while TechCrunch says Y"). Ranking by overall score fills the top with passages on the most
 salient claim. Following xQuAD (Santos, Macdonald & Ounis, 2010), the top of the ranking is picked
 greedily: each pick's value mixes its own relevance with how much it adds to the aspects that the picks so
-far leave uncovered. Aspects are the question's clauses (by sentence-level term coverage) and the outlets
-and dates it names (by document metadata).
+far leave uncovered. Aspects are the question's clauses (by sentence-level term coverage, within the
+reports of the outlet and date a clause is attributed to) and the outlets and dates it names (by document
+metadata).
 """
 
 from __future__ import annotations
@@ -18,16 +19,17 @@ from service import answer, lexical, query_hints
 from service.query_hints import DateMention
 
 # Share of a pick's value that comes from covering aspects not yet covered (xQuAD's lambda); measured
-# 0.25-0.9 on MultiHop-RAG dev, best at 0.75 (docs/quality.md).
-TRADEOFF = 0.75
+# 0.25-0.9 on MultiHop-RAG dev: best at 0.75 while clauses were not bound to outlets, at 0.9 since
+# (docs/quality.md).
+TRADEOFF = 0.9
 # A clause needs this many content words of its own to be an aspect: shorter fragments are lists or names.
 MIN_CLAUSE_TERMS = 3
 
 
 @dataclass(frozen=True, slots=True)
 class Aspect:
-    """One thing the question asks about: a clause (its term weights, and the outlet it is attributed to,
-    if any), an outlet, or a date."""
+    """One thing the question asks about: a clause (its term weights; the outlet it is attributed to and
+    the date of the report it names, if any), an outlet, or a date."""
 
     label: str
     weights: Mapping[str, float] = field(default_factory=dict)
@@ -39,11 +41,9 @@ class Aspect:
         """How fully a passage covers this aspect, in [0, 1]."""
         if self.source is not None and document.source != self.source:
             return 0.0
-        if self.is_clause:
-            return answer.evidence_coverage(text, self.weights)
-        if self.date is not None:
-            return float(self.date.matches(document.date))
-        return 1.0 if self.source is not None else 0.0
+        if self.date is not None and not self.date.matches(document.date):
+            return 0.0
+        return answer.evidence_coverage(text, self.weights) if self.is_clause else 1.0
 
 
 def question_aspects(
@@ -53,6 +53,8 @@ def question_aspects(
 
     A clause attributed to outlets ("X, as reported by both The Verge and TechCrunch") is one aspect per
     outlet, supported only by that outlet's reports: the claim needs each of their reports to be covered.
+    A clause that names one date ("the report published on October 7") is supported only by reports of
+    that date.
     """
     aliases = [alias for source in sources for alias in query_hints.source_aliases(source)]
     outlet_words = {term for alias in aliases for term in lexical.query_terms(alias)}
@@ -63,7 +65,7 @@ def question_aspects(
         outlets: list[str | None] = [*sorted(clause.sources)] or [None]
         found += [
             Aspect(clause.text if source is None else f"{clause.text} [{source}]", clause_weights, source=source,
-                   is_clause=True)
+                   date=clause.date, is_clause=True)
             for source in outlets
         ]
     if len(sources) >= 2:

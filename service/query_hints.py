@@ -147,10 +147,12 @@ _CLAUSE_BREAK = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class Clause:
-    """One claim of a question, and the outlets it is attributed to ("..., as reported by The Verge")."""
+    """One claim of a question, the outlets it is attributed to ("..., as reported by The Verge") and the
+    date of the report it names ("the report published on October 7"), if it names one."""
 
     text: str
     sources: frozenset[str] = frozenset()
+    date: DateMention | None = None
 
 
 def clauses(
@@ -181,4 +183,8 @@ def clauses(
             pending |= named
     if len(kept) < 2:
         return []
-    return [Clause(text, frozenset(named)) for text, named in kept]
+    return [Clause(text, frozenset(named), _single(mentioned_dates(text))) for text, named in kept]
+
+
+def _single(dates: list[DateMention]) -> DateMention | None:
+    return dates[0] if len(dates) == 1 else None

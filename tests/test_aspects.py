@@ -48,6 +48,10 @@ def test_clauses_are_attributed_to_the_outlets_named_in_or_beside_them() -> None
     assert [clause.sources for clause in query_hints.clauses(leading, sources=outlets, ignore=ignore)] == [
         {"Town Crier"}, {"Valley Post"},
     ]
+    dated = "Did the report on the pier published on October 7, unlike the one on the ferry service, say so?"
+    assert [clause.date for clause in query_hints.clauses(dated)] == [
+        query_hints.DateMention(10, 7, None), None,
+    ]
 
 
 def test_a_longer_outlet_name_is_not_also_read_as_the_shorter_one_inside_it() -> None:
@@ -113,6 +117,11 @@ def test_aspect_support_reads_the_passage_or_its_metadata() -> None:
     assert aspects.Aspect("c", weights=pier, source="Harbor Times", is_clause=True).support(
         text, document) == pytest.approx(0.75)
     assert aspects.Aspect("c", weights=pier, source="Valley Post", is_clause=True).support(text, document) == 0.0
+    # ... and a claim about the report of one date by that date's reports only.
+    assert aspects.Aspect("c", weights=pier, date=query_hints.DateMention(10, 7, None), is_clause=True).support(
+        text, document) == pytest.approx(0.75)
+    assert aspects.Aspect("c", weights=pier, date=query_hints.DateMention(10, 8, None), is_clause=True).support(
+        text, document) == 0.0
     assert aspects.Aspect("HT", source="Harbor Times").support(text, document) == 1.0
     assert aspects.Aspect("VP", source="Valley Post").support(text, document) == 0.0
     october_7 = query_hints.DateMention(10, 7, 2023)
