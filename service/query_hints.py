@@ -134,8 +134,11 @@ def read_question(question: str, known_sources: Iterable[str]) -> QuestionHints:
             content.append(question[end:start])
         end = max(end, stop)
     content.append(question[end:])
-    return QuestionHints(question, " ".join(" ".join(content).split()), frozenset(sources),
-                         tuple(mentioned_dates(question)))
+    text = " ".join(" ".join(content).split())
+    # A question about an outlet itself ("What is TechCrunch?") has nothing else to match.
+    if not query_terms(text):
+        text = question
+    return QuestionHints(question, text, frozenset(sources), tuple(mentioned_dates(question)))
 
 
 # Where a long question joins its separate claims: punctuation and contrastive words. A bare "and" is not

@@ -75,6 +75,8 @@ def test_a_question_s_content_leaves_out_the_outlets_it_names_but_keeps_its_date
     assert hints.dates == (query_hints.DateMention(10, 7, None),)
     unnamed = query_hints.read_question("Who closed the old pier?", feeds)
     assert (unnamed.content, unnamed.sources) == ("Who closed the old pier?", frozenset())
+    # A question about the outlet itself keeps its name: nothing else would be left to match.
+    assert query_hints.read_question("What is Harbor Times?", feeds).content == "What is Harbor Times?"
 
 
 def test_aspects_are_clauses_and_the_outlets_and_dates_when_several_are_named() -> None:
