@@ -12,6 +12,7 @@ metadata).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from ingest.store import StoredDocument
@@ -47,7 +48,7 @@ class Aspect:
 
 
 def question_aspects(
-    question: str, weights: Mapping[str, float], sources: set[str], dates: Sequence[DateMention]
+    question: str, weights: Mapping[str, float], sources: AbstractSet[str], dates: Sequence[DateMention]
 ) -> list[Aspect]:
     """The question's aspects; none when it asks about one thing (one clause, one outlet, one date).
 
@@ -64,8 +65,7 @@ def question_aspects(
         clause_weights = {term: w for term, w in weights.items() if term in terms}
         outlets: list[str | None] = [*sorted(clause.sources)] or [None]
         found += [
-            Aspect(clause.text if source is None else f"{clause.text} [{source}]", clause_weights, source=source,
-                   date=clause.date, is_clause=True)
+            Aspect(clause.text, clause_weights, source=source, date=clause.date, is_clause=True)
             for source in outlets
         ]
     if len(sources) >= 2:

@@ -90,23 +90,24 @@ def _alias_spans(text: str, source: str) -> list[tuple[int, int]]:
     ]
 
 
-def mentioned_sources(question: str, sources: Iterable[str]) -> set[str]:
-    """The known sources (exact stored names) that the question names.
+def _named_spans(text: str, sources: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
+    """Where in `text` (lower case) each source it names is named.
 
-    A name counts where it is not part of a longer name the question gives: "The Independent - Sports"
-    names that feed, not every feed whose short name is "The Independent".
+    A name counts where it is not part of a longer name the text gives: "The Independent - Sports" names
+    that feed, not every feed whose short name is "The Independent".
     """
-    text = question.lower()
     spans = {source: found for source in sources if (found := _alias_spans(text, source))}
-    longest = [span for found in spans.values() for span in found]
+    every = [span for found in spans.values() for span in found]
     return {
-        source
+        source: found
         for source, found in spans.items()
-        if any(
-            not any(start <= a and b <= end and end - start > b - a for start, end in longest)
-            for a, b in found
-        )
+        if any(not any(start <= a and b <= end and end - start > b - a for start, end in every) for a, b in found)
     }
+
+
+def mentioned_sources(question: str, sources: Iterable[str]) -> set[str]:
+    """The known sources (exact stored names) that the question names (the longest name wins)."""
+    return set(_named_spans(question.lower(), sources))
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +127,8 @@ def read_question(question: str, known_sources: Iterable[str]) -> QuestionHints:
     passage text (by BM25 or by embedding) only adds noise; the outlet is used through the documents'
     `source` instead (boosts, attributed clauses). Dates stay in the content, since events have dates too.
     """
-    sources = mentioned_sources(question, known_sources)
-    spans = sorted(span for source in sources for span in _alias_spans(question.lower(), source))
+    named = _named_spans(question.lower(), known_sources)
+    spans = sorted(span for found in named.values() for span in found)
     content, end = [], 0
     for start, stop in spans:  # one name may match twice ("cbssports", "cbssports.com"): cut their union
         if start > end:
@@ -138,7 +139,7 @@ def read_question(question: str, known_sources: Iterable[str]) -> QuestionHints:
     # A question about an outlet itself ("What is TechCrunch?") has nothing else to match.
     if not query_terms(text):
         text = question
-    return QuestionHints(question, text, frozenset(sources), tuple(mentioned_dates(question)))
+    return QuestionHints(question, text, frozenset(named), tuple(mentioned_dates(question)))
 
 
 # Where a long question joins its separate claims: punctuation and contrastive words. A bare "and" is not

@@ -6,7 +6,8 @@ from __future__ import annotations
 import functools
 import itertools
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -76,7 +77,9 @@ def _documents(db: sqlite3.Connection, doc_ids: set[str]) -> dict[str, StoredDoc
     return {doc_id: found for doc_id in doc_ids if (found := store.get_document_meta(db, doc_id))}
 
 
-def _boost(document: StoredDocument, sources: set[str], dates: list[query_hints.DateMention]) -> float:
+def _boost(
+    document: StoredDocument, sources: AbstractSet[str], dates: Sequence[query_hints.DateMention]
+) -> float:
     factor = 1.0
     if document.source in sources:
         factor += SOURCE_BOOST
@@ -136,7 +139,7 @@ def retrieve(
 ) -> list[Hit]:
     """The top `options.k` passages. `query_vector` embeds the question's content (`hints.content`) and
     `term_weights` are its terms' IDF (`lexical.idf_weights`)."""
-    question, sources, dates = hints.question, set(hints.sources), list(hints.dates)
+    question, sources, dates = hints.question, hints.sources, hints.dates
     with index_dir.reading(index) as db:
         parts = aspects.question_aspects(question, term_weights, sources, dates)
         dense, lexical_hits = _candidates(db, index, hints.content, query_vector, options, parts)
