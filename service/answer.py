@@ -28,6 +28,11 @@ PAIR_FACTOR = 0.85  # a pair must cover clearly more of the question than either
 # paraphrase ("flown out" / "sent ... on aircraft"), similarity alone misses the exact entity asked about.
 SEMANTIC_CANDIDATES = 4
 SEMANTIC_WEIGHT = 1.0
+# Evidence coverage also credits the question's neighbouring terms found close together (within this many
+# words of each other), at this weight relative to plain term coverage; measured 0.25-1 on MultiHop-RAG dev,
+# best at 0.5 (docs/quality.md).
+PROXIMITY_WEIGHT = 0.5
+PROXIMITY_WINDOW = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +114,46 @@ def _spans(text: str) -> tuple[tuple[int, int, bool], ...]:
     return tuple([(start, end, False) for start, end in sentences] + pairs)
 
 
+@lru_cache(maxsize=32768)
+def stem_positions(text: str) -> dict[str, tuple[int, ...]]:
+    """Word positions of each stem in `text`."""
+    positions: dict[str, list[int]] = {}
+    for position, word in enumerate(_WORD.findall(text.lower())):
+        positions.setdefault(lemma_stem(word), []).append(position)
+    return {stem_: tuple(found) for stem_, found in positions.items()}
+
+
+def _near(first: tuple[int, ...], second: tuple[int, ...]) -> bool:
+    return any(abs(i - j) <= PROXIMITY_WINDOW for i in first for j in second)
+
+
+def _proximity_share(stemmed: StemWeights, positions: Mapping[str, tuple[int, ...]]) -> float:
+    """Weighted share of the question's neighbouring term pairs that also stand close together here."""
+    pairs = [(a, b, (wa + wb) / 2) for (a, wa), (b, wb) in itertools.pairwise(stemmed) if a != b]
+    total = sum(weight for _, _, weight in pairs)
+    close = sum(
+        weight for a, b, weight in pairs if a in positions and b in positions and _near(positions[a], positions[b])
+    )
+    return close / total if total else 0.0
+
+
 def evidence_coverage(text: str, weights: Mapping[str, float]) -> float:
-    """The best coverage by one sentence (or adjacent pair) of `text`; `weights` from `evidence_weights`."""
+    """How fully the best sentence (or adjacent pair) of `text` states the question, in [0, 1].
+
+    `weights` come from `evidence_weights` (or a part of them) and keep the question's word order: besides
+    the IDF-weighted share of the question's terms a span contains, neighbouring question terms that also
+    stand close together in it count (term proximity, as in Metzler & Croft's sequential dependence model):
+    "fraud and conspiracy charges" in one phrase is stronger evidence than the same words scattered.
+    """
     stemmed = stem_weights(weights)
-    return max((_share(stemmed, stems_of(text[start:end])) for start, end, _ in _spans(text)), default=0.0)
+    return max(
+        (
+            (_share(stemmed, stems_of(span)) + PROXIMITY_WEIGHT * _proximity_share(stemmed, stem_positions(span)))
+            / (1 + PROXIMITY_WEIGHT)
+            for span in (text[start:end] for start, end, _ in _spans(text))
+        ),
+        default=0.0,
+    )
 
 
 def novelty(question_stems: AbstractSet[str], sentence_stems: AbstractSet[str]) -> float:

@@ -141,6 +141,16 @@ def test_irregular_verbs_meet_their_base_form() -> None:
     assert answer.coverage({"flown": 1.0, "aircraft": 1.0}, answer.stems_of("They fly by aircraft")) == 1.0
 
 
+def test_evidence_coverage_credits_question_terms_that_stand_together() -> None:
+    weights = {"fraud": 2.0, "conspiracy": 2.0, "charges": 1.0}  # question order: "fraud and conspiracy charges"
+    together = "He faces fraud and conspiracy charges in New York."
+    scattered = "Charges were filed after a conspiracy theory spread online, and the fraud team later stepped in."
+    assert answer.coverage(weights, answer.stems_of(together)) == answer.coverage(weights, answer.stems_of(scattered))
+    assert answer.evidence_coverage(together, weights) == pytest.approx(1.0)
+    assert answer.evidence_coverage(scattered, weights) < answer.evidence_coverage(together, weights)
+    assert answer.evidence_coverage("Nothing relevant here.", weights) == 0.0
+
+
 def test_answer_is_the_supporting_sentence_not_a_restatement() -> None:
     passage = "The beginning of the protests. Protests began on Sunday, January 2, due to rising gas prices."
     scores = answer.score_sentences("On what date did the protests begin?", [passage], {"protests": 1.0, "begin": 1.0})
