@@ -1,8 +1,9 @@
 """Extractive answers: the sentence of the top passages that best answers the question (pure).
 
 The answer is always an exact substring of the passage it cites. Sentences are scored lexically (IDF-weighted
-coverage of the question's terms, by Porter stem) with a bonus for offering a candidate of the expected
-answer type; the passage's retrieval rank breaks ties. Abstention is decided by `service.abstention`.
+coverage of the question's terms, by Porter stem, with credit for neighbouring question terms that stand
+close together) with a bonus for offering a candidate of the expected answer type; the passage's retrieval
+rank breaks ties. Abstention is decided by `service.abstention`.
 """
 
 from __future__ import annotations
@@ -146,14 +147,13 @@ def evidence_coverage(text: str, weights: Mapping[str, float]) -> float:
     "fraud and conspiracy charges" in one phrase is stronger evidence than the same words scattered.
     """
     stemmed = stem_weights(weights)
-    return max(
-        (
-            (_share(stemmed, stems_of(span)) + PROXIMITY_WEIGHT * _proximity_share(stemmed, stem_positions(span)))
-            / (1 + PROXIMITY_WEIGHT)
-            for span in (text[start:end] for start, end, _ in _spans(text))
-        ),
-        default=0.0,
-    )
+    return max((_stated(stemmed, text[start:end]) for start, end, _ in _spans(text)), default=0.0)
+
+
+def _stated(stemmed: StemWeights, span: str) -> float:
+    """Term coverage of `span`, with the proximity credit `evidence_coverage` describes, in [0, 1]."""
+    proximity = _proximity_share(stemmed, stem_positions(span))
+    return (_share(stemmed, stems_of(span)) + PROXIMITY_WEIGHT * proximity) / (1 + PROXIMITY_WEIGHT)
 
 
 def novelty(question_stems: AbstractSet[str], sentence_stems: AbstractSet[str]) -> float:
@@ -181,7 +181,9 @@ def score_sentences(question: str, passages: Sequence[str], weights: Mapping[str
             factor = 1.0 + (TYPE_BONUS if answer_type.offers_answer(question, kind, sentence) else 0.0)
             factor *= min(1.0, 2 * novelty(question_stems, stems))  # full credit from 50% new words
             factor *= PAIR_FACTOR if is_pair else 1.0
-            score = covered * factor + RANK_PRIOR / (1 + position)
+            # Ranked by how fully the span states the question (with term proximity, as passages are);
+            # `coverage` stays the plain share of terms, one of the abstention model's features.
+            score = _stated(stemmed, sentence) * factor + RANK_PRIOR / (1 + position)
             scored.append(SentenceScore(position, start, end, covered, score))
     return sorted(scored, key=lambda s: (-s.score, s.passage, s.start))
 
