@@ -78,7 +78,8 @@ def _stemmed(word: str) -> str:
 
 
 def idf_weights(db: sqlite3.Connection, terms: list[str]) -> dict[str, float]:
-    """BM25-style IDF of each (surface) term over chunks; unseen terms get the maximum weight."""
+    """BM25-style IDF of each (surface) term over chunks; unseen terms get the maximum weight. Keys keep the
+    order of `terms` (the question's word order, which evidence coverage's term proximity reads)."""
     total = max(int(db.execute("SELECT count(*) FROM chunks").fetchone()[0]), 1)
     stems = {term: stem(term) for term in terms}
     marks = ",".join("?" * len(stems))
