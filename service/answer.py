@@ -73,7 +73,7 @@ STOP_STEMS = frozenset(stem(word) for word in STOPWORDS)
 
 
 # Retrieval re-scoring and answer extraction read the same top passages: their sentences are split and
-# stemmed once, then served from these memos.
+# stemmed once, then served from these memos (`stem_positions` for sentences, `stems_of` for other text).
 @lru_cache(maxsize=32768)
 def stems_of(text: str) -> frozenset[str]:
     return frozenset(lemma_stem(word) for word in _WORD.findall(text.lower()))
@@ -147,13 +147,17 @@ def evidence_coverage(text: str, weights: Mapping[str, float]) -> float:
     "fraud and conspiracy charges" in one phrase is stronger evidence than the same words scattered.
     """
     stemmed = stem_weights(weights)
-    return max((_stated(stemmed, text[start:end]) for start, end, _ in _spans(text)), default=0.0)
+    best = 0.0
+    for start, end, _ in _spans(text):
+        positions = stem_positions(text[start:end])
+        best = max(best, _with_proximity(_share(stemmed, positions.keys()), stemmed, positions))
+    return best
 
 
-def _stated(stemmed: StemWeights, span: str) -> float:
-    """Term coverage of `span`, with the proximity credit `evidence_coverage` describes, in [0, 1]."""
-    proximity = _proximity_share(stemmed, stem_positions(span))
-    return (_share(stemmed, stems_of(span)) + PROXIMITY_WEIGHT * proximity) / (1 + PROXIMITY_WEIGHT)
+def _with_proximity(share: float, stemmed: StemWeights, positions: Mapping[str, tuple[int, ...]]) -> float:
+    """A span's term share with the proximity credit `evidence_coverage` describes, in [0, 1]."""
+    proximity = _proximity_share(stemmed, positions)
+    return (share + PROXIMITY_WEIGHT * proximity) / (1 + PROXIMITY_WEIGHT)
 
 
 def novelty(question_stems: AbstractSet[str], sentence_stems: AbstractSet[str]) -> float:
@@ -176,14 +180,15 @@ def score_sentences(question: str, passages: Sequence[str], weights: Mapping[str
     for position, text in enumerate(passages[:limit] if limit else passages):
         for start, end, is_pair in _spans(text):
             sentence = text[start:end]
-            stems = stems_of(sentence)
+            positions = stem_positions(sentence)
+            stems = positions.keys()
             covered = _share(stemmed, stems)
             factor = 1.0 + (TYPE_BONUS if answer_type.offers_answer(question, kind, sentence) else 0.0)
             factor *= min(1.0, 2 * novelty(question_stems, stems))  # full credit from 50% new words
             factor *= PAIR_FACTOR if is_pair else 1.0
             # Ranked by how fully the span states the question (with term proximity, as passages are);
             # `coverage` stays the plain share of terms, one of the abstention model's features.
-            score = _stated(stemmed, sentence) * factor + RANK_PRIOR / (1 + position)
+            score = _with_proximity(covered, stemmed, positions) * factor + RANK_PRIOR / (1 + position)
             scored.append(SentenceScore(position, start, end, covered, score))
     return sorted(scored, key=lambda s: (-s.score, s.passage, s.start))
 
