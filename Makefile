@@ -57,10 +57,16 @@ pytest: install-dev browser
 # Quality gate on the sample corpus with the real model: a retrieval or answer regression fails CI.
 QUALITY_BARS ?= answer_recall@1=0.95 answer_recall@3=1.0 hits@3=1.0 answer_accuracy=0.9 abstention_recall=1.0 \
 	citation_validity=1.0 offset_validity=1.0
+# The same on questions the team wrote over the sample corpus (eval/data; 48 answerable, 4 not), none of them
+# in the shared dev set: answer extraction that only fits the dev questions fails here.
+TEAM_BARS ?= answer_recall@1=0.95 answer_recall@3=1.0 answer_accuracy=0.9 abstention_recall=0.75 \
+	citation_validity=1.0 offset_validity=1.0
 quality: install-dev
 	rm -rf .quality
 	$(BIN)/citeqa eval $(SHARED)/qa/kazakhstan-2022.dev.jsonl --ingest $(SHARED)/corpus/kazakhstan-2022 \
 		--index .quality/index --out .quality/run -k 5 $(addprefix --fail-under ,$(QUALITY_BARS))
+	$(BIN)/citeqa eval eval/data/kazakhstan-2022.team.jsonl --index .quality/index --out .quality/team -k 5 \
+		$(addprefix --fail-under ,$(TEAM_BARS))
 
 test: lint typecheck pytest quality
 
