@@ -70,3 +70,20 @@ def test_shared_dev_sets_load() -> None:
     multihop = datasets.load(SHARED / "bench" / "multihop-rag" / "queries.dev.jsonl")
     assert len(multihop) == 639 and sum(not q.answerable for q in multihop) == 89
     assert len(datasets.load(SHARED / "qa" / "kazakhstan-2022.dev.jsonl")) == 24
+
+
+def test_team_question_set_is_separate_from_the_dev_set_and_answerable_from_the_corpus() -> None:
+    """The quality gate's second set (`eval/data`) must not repeat a dev question, and each gold answer must
+    be in the sample corpus, or its bars would measure nothing."""
+    team = datasets.load(Path(__file__).resolve().parents[1] / "eval" / "data" / "kazakhstan-2022.team.jsonl")
+    dev = datasets.load(SHARED / "qa" / "kazakhstan-2022.dev.jsonl")
+    corpus = " ".join(p.read_text(encoding="utf-8") for p in (SHARED / "corpus" / "kazakhstan-2022").iterdir())
+    corpus = " ".join(corpus.lower().split())
+
+    assert len({q.id for q in team}) == len(team)
+    assert not {q.question.lower() for q in team} & {q.question.lower() for q in dev}
+    assert sum(not q.answerable for q in team) >= 3
+    for question in (q for q in team if q.answerable):
+        assert question.answers or question.all_of, question.id
+        assert all(item.lower() in corpus for item in question.all_of), question.id
+        assert not question.answers or any(item.lower() in corpus for item in question.answers), question.id
