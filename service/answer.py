@@ -128,10 +128,17 @@ def _near(first: tuple[int, ...], second: tuple[int, ...]) -> bool:
     return any(abs(i - j) <= PROXIMITY_WINDOW for i in first for j in second)
 
 
+@lru_cache(maxsize=1024)
+def _neighbour_pairs(stemmed: StemWeights) -> tuple[tuple[tuple[str, str, float], ...], float]:
+    """The question's neighbouring term pairs, each weighted by its terms' mean weight, and their total:
+    one question's pairs serve every span it is scored against."""
+    pairs = tuple((a, b, (wa + wb) / 2) for (a, wa), (b, wb) in itertools.pairwise(stemmed) if a != b)
+    return pairs, sum(weight for _, _, weight in pairs)
+
+
 def _proximity_share(stemmed: StemWeights, positions: Mapping[str, tuple[int, ...]]) -> float:
     """Weighted share of the question's neighbouring term pairs that also stand close together here."""
-    pairs = [(a, b, (wa + wb) / 2) for (a, wa), (b, wb) in itertools.pairwise(stemmed) if a != b]
-    total = sum(weight for _, _, weight in pairs)
+    pairs, total = _neighbour_pairs(stemmed)
     close = sum(
         weight for a, b, weight in pairs if a in positions and b in positions and _near(positions[a], positions[b])
     )
