@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from ingest.sentences import DATE_HEADER
+
 HEADER_LINES = 5
 FOOTER_LINES = 8
 MAX_TITLE_CHARS = 200
@@ -52,7 +54,6 @@ _TIME = (
 )
 _LABEL = r"(?:published(?:\s+on)?|posted(?:\s+on)?|date|dated)\s*[:\-–—]?\s*"
 _PLACE = r"[A-Z][\w.' -]{0,40},\s*"  # dateline: `Ru-Main, 10.01.2022`, `MOSCOW, January 10, 2022`
-_DATE_HEADER = re.compile(r"\s*date\s+(\d{4}-\d{2}-\d{2})\b", re.I)  # ` date 2022-01-08 Russian President...`
 _DATE_VALUES = [re.compile(form.pattern + _TIME, form.flags) for form in _DATE_FORMS]
 _DATE_LINES = [
     re.compile(prefix + form.pattern + _TIME, form.flags | flags)
@@ -66,7 +67,7 @@ _SENTENCE_END = (".", ",", ";", ":")
 
 def extract_date(text: str) -> str | None:
     """The publication date as ISO `YYYY-MM-DD`, from a header or footer line; None when absent."""
-    header = _DATE_HEADER.match(text)
+    header = DATE_HEADER.match(text)
     if header and (found := normalise_date(header.group(1))):
         return found
     for line in _edge_lines(text):
@@ -142,7 +143,7 @@ def _looks_like_headline(line: str) -> bool:
     return (
         len(line) <= MAX_TITLE_CHARS
         and not line.endswith(_SENTENCE_END)
-        and _DATE_HEADER.match(line) is None
+        and DATE_HEADER.match(line) is None
         and _date_line(line) is None
         and _SOURCE_LINE.fullmatch(line) is None
     )

@@ -17,6 +17,10 @@ _ABBREVIATIONS = frozenset(
 )
 
 _PARAGRAPH = re.compile(r"\n\s*\n|\n")
+# A scraped report may open with its date run into the first sentence (` date 2022-01-08 Russian President
+# ...`). The date is the report's metadata, not part of that sentence: it is a span of its own, so that an
+# answer quoting the first sentence does not start with it.
+DATE_HEADER = re.compile(r"\s*date\s+(\d{4}-\d{2}-\d{2})\b", re.I)
 # Candidate end: terminal punctuation, optional closing quotes/brackets, then whitespace.
 _END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
@@ -71,7 +75,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Return `(start, end)` of each sentence; `text[start:end]` has no leading/trailing whitespace."""
     spans: list[tuple[int, int]] = []
     cursor = 0
-    for match in _PARAGRAPH.finditer(text):
+    if (header := DATE_HEADER.match(text)) and (span := _trimmed(text, 0, header.end())):
+        spans.append(span)
+        cursor = header.end()
+    for match in _PARAGRAPH.finditer(text, cursor):
         spans.extend(_split_block(text, cursor, match.start()))
         cursor = match.end()
     spans.extend(_split_block(text, cursor, len(text)))

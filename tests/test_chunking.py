@@ -22,6 +22,17 @@ def test_sentences_respect_abbreviations_and_paragraphs() -> None:
     assert sentences == ["Mr. Smith went to the U.S. Army base.", "He left at 5 p.m. today!", "New paragraph here"]
 
 
+def test_a_leading_date_header_is_a_span_of_its_own() -> None:
+    # As scraped in the sample corpus: the report's date runs into its first sentence.
+    text = " date 2022-01-07 The Permanent Mission of Armenia sent a letter. It is reported by RIA News…"
+    sentences = [text[s:e] for s, e in sentence_spans(text)]
+    assert sentences == [
+        "date 2022-01-07", "The Permanent Mission of Armenia sent a letter.", "It is reported by RIA News…",
+    ]
+    later = "The update of date 2022-01-07 stays inside its sentence."
+    assert [later[s:e] for s, e in sentence_spans(later)] == [later]
+
+
 def test_sentence_spans_are_trimmed_substrings() -> None:
     text = "  “Quoted.” Then more?  Yes.\nLast line without stop"
     for start, end in sentence_spans(text):
