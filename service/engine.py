@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from dataclasses import dataclass, field
 
@@ -64,6 +65,9 @@ class QueryEngine:
     encoder: Encoder
     cache: QueryVectorCache
     span_cache: QueryVectorCache  # embeddings of candidate answer spans (evaluation repeats them too)
+    # The index's outlet names and the generation they were read at: reading them scans every document,
+    # and they change only when a write commits a new generation.
+    outlets: tuple[int, list[str]] | None = None
 
     @classmethod
     def create(cls, index: Index, encoder: Encoder, *, cache_size: int = 4096) -> QueryEngine:
@@ -81,7 +85,7 @@ class QueryEngine:
         """Answer several questions; their embeddings come from one forward pass."""
         started = time.perf_counter()
         with reading(self.index) as db:
-            outlets = known_sources(db)
+            outlets = self._known_outlets(db)
         questions = [query_hints.read_question(request.question, outlets) for request in requests]
         query_vectors = self.cache.get_many([hints.content for hints in questions])
         results = []
@@ -94,6 +98,12 @@ class QueryEngine:
         for result in results:
             result.took_ms = round(took, 3)
         return results
+
+    def _known_outlets(self, db: sqlite3.Connection) -> list[str]:
+        """Call inside `reading`, which holds the index's guard and has picked up the latest generation."""
+        if self.outlets is None or self.outlets[0] != self.index.generation:
+            self.outlets = (self.index.generation, known_sources(db))
+        return self.outlets[1]
 
     def _term_weights(self, question: str) -> dict[str, float]:
         terms = lexical.query_terms(question)

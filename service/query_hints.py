@@ -5,6 +5,7 @@ Used as soft evidence: documents whose metadata matches are boosted, never requi
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
@@ -65,7 +66,8 @@ def mentioned_dates(question: str) -> list[DateMention]:
     return [mention for mention in dict.fromkeys(found) if 1 <= mention.day <= 31]
 
 
-def source_aliases(source: str) -> set[str]:
+@functools.lru_cache(maxsize=1024)
+def source_aliases(source: str) -> frozenset[str]:
     """Ways a question may name an outlet: "Cnbc | World Business News Leader" -> "cnbc", ...
 
     Feed names often append a tagline after " | " or " - ", domains carry ".com", and "The" is optional.
@@ -79,7 +81,7 @@ def source_aliases(source: str) -> set[str]:
         aliases.add(re.sub(r"\.(com|org|net|co\.uk)$", "", alias))
         if alias.startswith("the "):
             aliases.add(alias[4:])
-    return {alias for alias in aliases if len(alias) >= 3}
+    return frozenset(alias for alias in aliases if len(alias) >= 3)
 
 
 def _alias_spans(text: str, source: str) -> list[tuple[int, int]]:

@@ -56,6 +56,25 @@ def test_add_replace_delete_are_seen_at_once(client: TestClient) -> None:
     assert gone.status_code == 404 and "live/cranes" in gone.json()["detail"]
 
 
+def test_an_outlet_first_seen_in_a_write_is_recognised_in_questions(client: TestClient) -> None:
+    # The engine keeps the index's outlet names between queries; a write must not leave them stale.
+    question = "How many cranes did the lighthouse keeper count, as reported by {}?"
+    assert client.post("/v1/query", json={"question": question.format("Zorbula Post")}).status_code == 200
+    reports = [
+        {"id": "live/zorbula", "text": FACT, "source": "Zorbula Post"},
+        {"id": "live/quellport", "text": FACT.replace("4,112", "3,987").replace("Ottilie", "Otto"),
+         "source": "Quellport Herald"},
+    ]
+    for report in reports:
+        assert client.post("/v1/documents", json=report).status_code == 201
+    try:
+        for report in reports:
+            assert _passage_docs(client, question.format(report["source"]))[0] == report["id"]
+    finally:
+        for report in reports:
+            client.delete(f"/v1/documents/{report['id']}")
+
+
 def test_uploads_of_each_format_use_the_ingest_readers(client: TestClient) -> None:
     files = {
         "notes.md": b"# Crane census\n\n" + FACT.encode(),
