@@ -5,9 +5,10 @@ Used as soft evidence: documents whose metadata matches are boosted, never requi
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -42,27 +43,57 @@ _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
 @dataclass(frozen=True, slots=True)
 class DateMention:
+    """A day a question names: the date of the report it wants ("published on October 5"), or a bound on
+    it ("published before October 5": `relation` "until"; "after": "from")."""
+
     month: int
     day: int
     year: int | None
+    relation: str = "on"
 
     def matches(self, iso_date: str | None) -> bool:
         if not iso_date:
             return False
         year, month, day = (int(part) for part in iso_date[:10].split("-"))
-        return month == self.month and day == self.day and (self.year is None or year == self.year)
+        named, dated = (self.year or year, self.month, self.day), (year, month, day)
+        # Bounds include their day: news questions say "the report published before October 2" of a report
+        # dated October 2, and a report of the bound's day still tells of what came before (or after) it.
+        if self.relation == "until":
+            return dated <= named
+        if self.relation == "from":
+            return dated >= named
+        return dated == named
+
+
+# What the words just before a date make of it: a day set apart ("other than November 18") is not the
+# report's date at all, and "before" / "after" make it a bound.
+_EXCLUDED = re.compile(r"\b(?:other than|except|excluding|not)\s+(?:on\s+)?(?:the\s+)?$", re.IGNORECASE)
+_RELATIONS = {
+    "until": re.compile(r"\b(?:before|prior to|until|till)\s+(?:the\s+)?$", re.IGNORECASE),
+    "from": re.compile(r"\b(?:after|since)\s+(?:the\s+)?$", re.IGNORECASE),
+}
+
+
+def _dates_at(question: str) -> Iterator[tuple[int, DateMention]]:
+    """Each date the question writes, with where it starts."""
+    for match in _MONTH_DAY.finditer(question):
+        month, day, year = match.group(1, 2, 3)
+        yield match.start(), DateMention(_MONTHS[month.lower()], int(day), int(year) if year else None)
+    for match in _DAY_MONTH.finditer(question):
+        day, month, year = match.group(1, 2, 3)
+        yield match.start(), DateMention(_MONTHS[month.lower()], int(day), int(year) if year else None)
+    for match in _ISO.finditer(question):
+        yield match.start(), DateMention(int(match.group(2)), int(match.group(3)), int(match.group(1)))
 
 
 def mentioned_dates(question: str) -> list[DateMention]:
-    found: list[DateMention] = []
-    for match in _MONTH_DAY.finditer(question):
-        month, day, year = _MONTHS[match.group(1).lower()], int(match.group(2)), match.group(3)
-        found.append(DateMention(month, day, int(year) if year else None))
-    for match in _DAY_MONTH.finditer(question):
-        day, month, year = int(match.group(1)), _MONTHS[match.group(2).lower()], match.group(3)
-        found.append(DateMention(month, day, int(year) if year else None))
-    for match in _ISO.finditer(question):
-        found.append(DateMention(int(match.group(2)), int(match.group(3)), int(match.group(1))))
+    """The days the question names as a report's date or a bound on it (not the days it sets apart)."""
+    found = []
+    for start, mention in _dates_at(question):
+        if _EXCLUDED.search(question, 0, start):
+            continue
+        relation = next((name for name, cue in _RELATIONS.items() if cue.search(question, 0, start)), "on")
+        found.append(dataclasses.replace(mention, relation=relation))
     return [mention for mention in dict.fromkeys(found) if 1 <= mention.day <= 31]
 
 

@@ -71,6 +71,18 @@ def test_mentioned_dates_are_detected() -> None:
     assert mentions[0].matches("2023-10-05") and not mentions[0].matches("2023-10-06")
 
 
+def test_a_date_the_question_sets_apart_is_dropped_and_a_bound_includes_its_day() -> None:
+    mentions = query_hints.mentioned_dates(
+        "Did the report published on a date other than November 18, 2023, and the one after 7 January 2022 agree"
+        " with the article of 2023-10-02, unlike the one not on Oct. 3 or the one before October 9?"
+    )
+    after, on, before = (query_hints.DateMention(1, 7, 2022, "from"), query_hints.DateMention(10, 2, 2023),
+                         query_hints.DateMention(10, 9, None, "until"))
+    assert mentions == [before, after, on]
+    assert [after.matches(d) for d in ("2022-01-06", "2022-01-07", "2022-03-01")] == [False, True, True]
+    assert [before.matches(d) for d in ("2023-10-08", "2023-10-09", "2023-10-10")] == [True, True, False]
+
+
 def test_rewritten_story_collapses_into_also_in(kz_client: TestClient) -> None:
     body = ask(kz_client, "What did Putin discuss with the CSTO leaders by telephone?", k=5)
     top = body["passages"][0]
