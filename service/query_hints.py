@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import Literal
 
 from service.lexical import query_terms
 
@@ -49,7 +50,7 @@ class DateMention:
     month: int
     day: int
     year: int | None
-    relation: str = "on"
+    relation: Literal["on", "until", "from"] = "on"
 
     def matches(self, iso_date: str | None) -> bool:
         if not iso_date:
@@ -68,7 +69,7 @@ class DateMention:
 # What the words just before a date make of it: a day set apart ("other than November 18") is not the
 # report's date at all, and "before" / "after" make it a bound.
 _EXCLUDED = re.compile(r"\b(?:other than|except|excluding|not)\s+(?:on\s+)?(?:the\s+)?$", re.IGNORECASE)
-_RELATIONS = {
+_RELATIONS: dict[Literal["until", "from"], re.Pattern[str]] = {
     "until": re.compile(r"\b(?:before|prior to|until|till)\s+(?:the\s+)?$", re.IGNORECASE),
     "from": re.compile(r"\b(?:after|since)\s+(?:the\s+)?$", re.IGNORECASE),
 }
@@ -92,8 +93,8 @@ def mentioned_dates(question: str) -> list[DateMention]:
     for start, mention in _dates_at(question):
         if _EXCLUDED.search(question, 0, start):
             continue
-        relation = next((name for name, cue in _RELATIONS.items() if cue.search(question, 0, start)), "on")
-        found.append(dataclasses.replace(mention, relation=relation))
+        bound = next((name for name, cue in _RELATIONS.items() if cue.search(question, 0, start)), None)
+        found.append(dataclasses.replace(mention, relation=bound) if bound else mention)
     return [mention for mention in dict.fromkeys(found) if 1 <= mention.day <= 31]
 
 
