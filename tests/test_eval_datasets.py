@@ -9,8 +9,7 @@ import pytest
 
 from eval import datasets
 from eval.errors import DatasetError
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+from tests.conftest import KZ_CORPUS, KZ_QA, MULTIHOP, REPO, SHARED
 
 
 def write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
@@ -67,17 +66,17 @@ def test_select_filters_then_limits() -> None:
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="needs ../shared")
 def test_shared_dev_sets_load() -> None:
-    multihop = datasets.load(SHARED / "bench" / "multihop-rag" / "queries.dev.jsonl")
+    multihop = datasets.load(MULTIHOP / "queries.dev.jsonl")
     assert len(multihop) == 639 and sum(not q.answerable for q in multihop) == 89
-    assert len(datasets.load(SHARED / "qa" / "kazakhstan-2022.dev.jsonl")) == 24
+    assert len(datasets.load(KZ_QA)) == 24
 
 
 def test_team_question_set_is_separate_from_the_dev_set_and_answerable_from_the_corpus() -> None:
     """The quality gate's second set (`eval/data`) must not repeat a dev question, and each gold answer must
     be in the sample corpus, or its bars would measure nothing."""
-    team = datasets.load(Path(__file__).resolve().parents[1] / "eval" / "data" / "kazakhstan-2022.team.jsonl")
-    dev = datasets.load(SHARED / "qa" / "kazakhstan-2022.dev.jsonl")
-    corpus = " ".join(p.read_text(encoding="utf-8") for p in (SHARED / "corpus" / "kazakhstan-2022").iterdir())
+    team = datasets.load(REPO / "eval" / "data" / "kazakhstan-2022.team.jsonl")
+    dev = datasets.load(KZ_QA)
+    corpus = " ".join(p.read_text(encoding="utf-8") for p in KZ_CORPUS.iterdir())
     corpus = " ".join(corpus.lower().split())
 
     assert len({q.id for q in team}) == len(team)
