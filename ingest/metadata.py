@@ -17,7 +17,8 @@ MAX_TITLE_CHARS = 200
 MAX_SOURCE_CHARS = 80
 CHROME_MAX_WORDS = 3  # "Bbabo NET", "News": site chrome above the real headline
 
-_MONTHS = {
+# Month names and abbreviations, to month numbers; also read by the question parser (service.query_hints).
+MONTHS = {
     name: number
     for number, names in enumerate(
         [
@@ -130,7 +131,7 @@ def _date_line(line: str) -> str | None:
 
 def _to_iso(match: re.Match[str]) -> str | None:
     year, month, day = match.group("year", "month", "day")
-    month_number = int(month) if month.isdigit() else _MONTHS.get(month.lower().rstrip("."))
+    month_number = int(month) if month.isdigit() else MONTHS.get(month.lower().rstrip("."))
     if month_number is None:
         return None
     try:

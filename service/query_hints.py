@@ -13,30 +13,10 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Literal
 
+from ingest.metadata import MONTHS
 from service.lexical import query_terms
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _MONTH_DAY = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", re.IGNORECASE)
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b(?:,?\s+(\d{{4}}))?", re.IGNORECASE)
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
@@ -79,10 +59,10 @@ def _dates_at(question: str) -> Iterator[tuple[int, DateMention]]:
     """Each date the question writes, with where it starts."""
     for match in _MONTH_DAY.finditer(question):
         month, day, year = match.group(1, 2, 3)
-        yield match.start(), DateMention(_MONTHS[month.lower()], int(day), int(year) if year else None)
+        yield match.start(), DateMention(MONTHS[month.lower()], int(day), int(year) if year else None)
     for match in _DAY_MONTH.finditer(question):
         day, month, year = match.group(1, 2, 3)
-        yield match.start(), DateMention(_MONTHS[month.lower()], int(day), int(year) if year else None)
+        yield match.start(), DateMention(MONTHS[month.lower()], int(day), int(year) if year else None)
     for match in _ISO.finditer(question):
         yield match.start(), DateMention(int(match.group(2)), int(match.group(3)), int(match.group(1)))
 
