@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Literal
@@ -22,15 +22,20 @@ _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 
 
+Day = tuple[int, int, int | None]  # month, day, year (None: the question leaves it out)
+
+
 @dataclass(frozen=True, slots=True)
 class DateMention:
-    """A day a question names: the date of the report it wants ("published on October 5"), or a bound on
-    it ("published before October 5": `relation` "until"; "after": "from")."""
+    """A day a question names: the date of the report it wants ("published on October 5"), a bound on
+    it ("published before October 5": `relation` "until"; "after": "from"), or the first day of a range
+    ("between October 5 and October 9": "between", with the range's `last` day)."""
 
     month: int
     day: int
     year: int | None
-    relation: Literal["on", "until", "from"] = "on"
+    relation: Literal["on", "until", "from", "between"] = "on"
+    last: Day | None = None
 
     def matches(self, iso_date: str | None) -> bool:
         if not iso_date:
@@ -43,7 +48,27 @@ class DateMention:
             return dated <= named
         if self.relation == "from":
             return dated >= named
+        if self.relation == "between" and self.last is not None:
+            return _within(dated, (self.month, self.day, self.year), self.last)
         return dated == named
+
+
+def _within(dated: tuple[int, int, int], first: Day, last: Day) -> bool:
+    """Whether a report's (year, month, day) lies in a range, both ends included. A year the question
+    leaves out comes from the other end ("December 28 to January 3, 2022" starts in 2021); with no year
+    at all the range is read within any year, across New Year when it ends before it starts."""
+    (first_month, first_day, first_year), (last_month, last_day, last_year) = first, last
+    wraps = (first_month, first_day) > (last_month, last_day)
+    if first_year is None and last_year is not None:
+        first_year = last_year - 1 if wraps else last_year
+    if last_year is None and first_year is not None:
+        last_year = first_year + 1 if wraps else first_year
+    if first_year is None or last_year is None:
+        month_day = dated[1:]
+        if wraps:
+            return month_day >= (first_month, first_day) or month_day <= (last_month, last_day)
+        return (first_month, first_day) <= month_day <= (last_month, last_day)
+    return (first_year, first_month, first_day) <= dated <= (last_year, last_month, last_day)
 
 
 # What the words just before a date make of it: a day set apart ("other than November 18") is not the
@@ -55,26 +80,72 @@ _RELATIONS: dict[Literal["until", "from"], re.Pattern[str]] = {
 }
 
 
-def _dates_at(question: str) -> Iterator[tuple[int, DateMention]]:
-    """Each date the question writes, with where it starts."""
+# A range: "between October 5 and October 9", "from October 5 to 9", "October 5-9". Between its two days
+# stands only the connective; "between the report on October 5 and the one on October 9" names two reports.
+_RANGE_START = re.compile(r"\bbetween\s+(?:the\s+)?$", re.IGNORECASE)
+_RANGE_JOIN = re.compile(r"\s*(and|to|through|until|till|-|–|—)\s*(?:the\s+)?", re.IGNORECASE)
+_BARE_DAY = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s+(?:of\s+)?(?:{_MONTH})\b)(?:,?\s+(\d{{4}}))?",
+                       re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    start: int
+    end: int
+    mention: DateMention
+
+
+def _dates_at(question: str) -> list[_Written]:
+    """Each date the question writes, with where it stands, in the order written."""
+    found = []
     for match in _MONTH_DAY.finditer(question):
         month, day, year = match.group(1, 2, 3)
-        yield match.start(), DateMention(MONTHS[month.lower()], int(day), int(year) if year else None)
+        found.append((match, DateMention(MONTHS[month.lower()], int(day), int(year) if year else None)))
     for match in _DAY_MONTH.finditer(question):
         day, month, year = match.group(1, 2, 3)
-        yield match.start(), DateMention(MONTHS[month.lower()], int(day), int(year) if year else None)
+        found.append((match, DateMention(MONTHS[month.lower()], int(day), int(year) if year else None)))
     for match in _ISO.finditer(question):
-        yield match.start(), DateMention(int(match.group(2)), int(match.group(3)), int(match.group(1)))
+        found.append((match, DateMention(int(match.group(2)), int(match.group(3)), int(match.group(1)))))
+    return sorted((_Written(match.start(), match.end(), mention) for match, mention in found),
+                  key=lambda written: written.start)
+
+
+def _range_end(question: str, first: _Written, following: _Written | None) -> tuple[Day, int] | None:
+    """The last day of a range that starts at `first`, and where it ends in the question; None when
+    `first` starts no range. "and" joins a range only after "between" ("the reports of October 5 and
+    October 9" are two reports)."""
+    join = _RANGE_JOIN.match(question, first.end)
+    if join is None or (join.group(1).lower() == "and" and not _RANGE_START.search(question, 0, first.start)):
+        return None
+    if following is not None and following.start == join.end():
+        last = following.mention
+        return ((last.month, last.day, last.year), following.end) if 1 <= last.day <= 31 else None
+    bare = _BARE_DAY.match(question, join.end())
+    if bare is None:
+        return None
+    day, year = int(bare.group(1)), bare.group(2)
+    if not 1 <= day <= 31:
+        return None
+    return (first.mention.month, day, int(year) if year else None), bare.end()
 
 
 def mentioned_dates(question: str) -> list[DateMention]:
-    """The days the question names as a report's date or a bound on it (not the days it sets apart)."""
-    found = []
-    for start, mention in _dates_at(question):
-        if _EXCLUDED.search(question, 0, start):
+    """The days the question names as a report's date, a bound on it, or a range of dates (not the days
+    it sets apart)."""
+    written = _dates_at(question)
+    found: list[DateMention] = []
+    consumed = -1  # where the last range ended: the dates inside it are not mentions of their own
+    for position, date in enumerate(written):
+        if date.start < consumed or _EXCLUDED.search(question, 0, date.start):
             continue
-        bound = next((name for name, cue in _RELATIONS.items() if cue.search(question, 0, start)), None)
-        found.append(dataclasses.replace(mention, relation=bound) if bound else mention)
+        following = written[position + 1] if position + 1 < len(written) else None
+        ranged = _range_end(question, date, following)
+        if ranged is not None:
+            last, consumed = ranged
+            found.append(dataclasses.replace(date.mention, relation="between", last=last))
+            continue
+        bound = next((name for name, cue in _RELATIONS.items() if cue.search(question, 0, date.start)), None)
+        found.append(dataclasses.replace(date.mention, relation=bound) if bound else date.mention)
     return [mention for mention in dict.fromkeys(found) if 1 <= mention.day <= 31]
 
 

@@ -78,9 +78,36 @@ def test_a_date_the_question_sets_apart_is_dropped_and_a_bound_includes_its_day(
     )
     after, on, before = (query_hints.DateMention(1, 7, 2022, "from"), query_hints.DateMention(10, 2, 2023),
                          query_hints.DateMention(10, 9, None, "until"))
-    assert mentions == [before, after, on]
+    assert mentions == [after, on, before]  # in the order the question writes them
     assert [after.matches(d) for d in ("2022-01-06", "2022-01-07", "2022-03-01")] == [False, True, True]
     assert [before.matches(d) for d in ("2023-10-08", "2023-10-09", "2023-10-10")] == [True, True, False]
+
+
+def test_a_range_of_dates_is_one_mention_that_includes_both_ends() -> None:
+    between, = query_hints.mentioned_dates("What happened between January 5 and January 7, 2022?")
+    assert (between.relation, between.last) == ("between", (1, 7, 2022))
+    assert [between.matches(d) for d in ("2022-01-04", "2022-01-05", "2022-01-06", "2022-01-07", "2022-01-08")] == [
+        False, True, True, True, False]
+    # "from ... to", a bare last day, a dash; a year the question leaves out comes from the other end.
+    for question in ("reports from January 5 to 7, 2022", "reports of January 5-7, 2022", "2022-01-05 to 2022-01-07"):
+        mention, = query_hints.mentioned_dates(question)
+        assert mention.matches("2022-01-06") and not mention.matches("2021-01-06"), question
+    across, = query_hints.mentioned_dates("news from December 28 to January 3, 2022")
+    assert [across.matches(d) for d in ("2021-12-27", "2021-12-28", "2022-01-03", "2022-01-04")] == [
+        False, True, True, False]
+    # Two reports, not a range: words stand between the days, or "and" without "between".
+    assert [m.relation for m in query_hints.mentioned_dates(
+        "between the report on October 7 and the one on October 30")] == ["on", "on"]
+    assert [m.relation for m in query_hints.mentioned_dates("the reports of October 5 and October 9")] == ["on", "on"]
+    not_a_day = query_hints.mentioned_dates("the report of October 5 to 40 readers")
+    assert not_a_day == [query_hints.DateMention(10, 5, None)]
+
+
+def test_a_named_range_boosts_the_reports_inside_it(kz_client: TestClient) -> None:
+    body = ask(kz_client, "What did the peacekeepers do between January 9 and January 11?", k=5)
+    # TASS's report (January 10) is the only one inside; read as two separate days it matched neither.
+    assert body["passages"][0]["doc_id"] == TASS_DOC
+    assert sum(p["doc_id"] == TASS_DOC for p in body["passages"]) >= 3
 
 
 def test_rewritten_story_collapses_into_also_in(kz_client: TestClient) -> None:
