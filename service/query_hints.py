@@ -136,13 +136,16 @@ def mentioned_dates(question: str) -> list[DateMention]:
     found: list[DateMention] = []
     consumed = -1  # where the last range ended: the dates inside it are not mentions of their own
     for position, date in enumerate(written):
-        if date.start < consumed or _EXCLUDED.search(question, 0, date.start):
+        if date.start < consumed:
             continue
         following = written[position + 1] if position + 1 < len(written) else None
         ranged = _range_end(question, date, following)
         if ranged is not None:
-            last, consumed = ranged
-            found.append(dataclasses.replace(date.mention, relation="between", last=last))
+            consumed = ranged[1]
+        if _EXCLUDED.search(question, 0, date.start):  # a range set apart is set apart whole
+            continue
+        if ranged is not None:
+            found.append(dataclasses.replace(date.mention, relation="between", last=ranged[0]))
             continue
         bound = next((name for name, cue in _RELATIONS.items() if cue.search(question, 0, date.start)), None)
         found.append(dataclasses.replace(date.mention, relation=bound) if bound else date.mention)
