@@ -81,8 +81,10 @@ _RELATIONS: dict[Literal["until", "from"], re.Pattern[str]] = {
 
 
 # A range: "between October 5 and October 9", "from October 5 to 9", "October 5-9". Between its two days
-# stands only the connective; "between the report on October 5 and the one on October 9" names two reports.
+# stands only the connective; "between the report on October 5 and the one on October 9" and "the October 5
+# and October 9 reports" name two reports.
 _RANGE_START = re.compile(r"\bbetween\s+(?:the\s+)?$", re.IGNORECASE)
+_REPORTS_AFTER = re.compile(r"\s+(?:reports?|articles?|stories|story|pieces?|editions?|publications?)\b", re.IGNORECASE)
 _RANGE_JOIN = re.compile(r"\s*(and|to|through|until|till|-|–|—)\s*(?:the\s+)?", re.IGNORECASE)
 _BARE_DAY = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s+(?:of\s+)?(?:{_MONTH})\b)(?:,?\s+(\d{{4}}))?",
                        re.IGNORECASE)
@@ -118,15 +120,16 @@ def _range_end(question: str, first: _Written, following: _Written | None) -> tu
     if join is None or (join.group(1).lower() == "and" and not _RANGE_START.search(question, 0, first.start)):
         return None
     if following is not None and following.start == join.end():
-        last = following.mention
-        return ((last.month, last.day, last.year), following.end) if 1 <= last.day <= 31 else None
-    bare = _BARE_DAY.match(question, join.end())
-    if bare is None:
+        last, end = following.mention, following.end
+        day: Day = (last.month, last.day, last.year)
+    elif bare := _BARE_DAY.match(question, join.end()):
+        end, year = bare.end(), bare.group(2)
+        day = (first.mention.month, int(bare.group(1)), int(year) if year else None)
+    else:
         return None
-    day, year = int(bare.group(1)), bare.group(2)
-    if not 1 <= day <= 31:
+    if not 1 <= day[1] <= 31 or _REPORTS_AFTER.match(question, end):
         return None
-    return (first.mention.month, day, int(year) if year else None), bare.end()
+    return day, end
 
 
 def mentioned_dates(question: str) -> list[DateMention]:

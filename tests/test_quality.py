@@ -99,6 +99,8 @@ def test_a_range_of_dates_is_one_mention_that_includes_both_ends() -> None:
     assert [m.relation for m in query_hints.mentioned_dates(
         "between the report on October 7 and the one on October 30")] == ["on", "on"]
     assert [m.relation for m in query_hints.mentioned_dates("the reports of October 5 and October 9")] == ["on", "on"]
+    assert [m.relation for m in query_hints.mentioned_dates(
+        "between the October 5 and October 9 reports")] == ["on", "on"]
     assert query_hints.mentioned_dates("a report other than October 5 to October 7") == []
     not_a_day = query_hints.mentioned_dates("the report of October 5 to 40 readers")
     assert not_a_day == [query_hints.DateMention(10, 5, None)]
