@@ -48,19 +48,25 @@ class Aspect:
 
 
 def question_aspects(
-    question: str, weights: Mapping[str, float], sources: AbstractSet[str], dates: Sequence[DateMention]
+    question: str,
+    weights: Mapping[str, float],
+    sources: AbstractSet[str],
+    dates: Sequence[DateMention],
+    *,
+    year: int | None = None,
 ) -> list[Aspect]:
     """The question's aspects; none when it asks about one thing (one clause, one outlet, one date).
 
     A clause attributed to outlets ("X, as reported by both The Verge and TechCrunch") is one aspect per
     outlet, supported only by that outlet's reports: the claim needs each of their reports to be covered.
     A clause that names one date ("the report published on October 7") is supported only by reports of
-    that date.
+    that date (`year`: the year a bound without one refers to, as in `query_hints.mentioned_dates`).
     """
     aliases = [alias for source in sources for alias in query_hints.source_aliases(source)]
     outlet_words = {term for alias in aliases for term in lexical.query_terms(alias)}
     found: list[Aspect] = []
-    for clause in query_hints.clauses(question, sources=sources, ignore=outlet_words, min_terms=MIN_CLAUSE_TERMS):
+    clauses = query_hints.clauses(question, sources=sources, ignore=outlet_words, min_terms=MIN_CLAUSE_TERMS, year=year)
+    for clause in clauses:
         terms = set(lexical.query_terms(clause.text)) - outlet_words
         clause_weights = {term: w for term, w in weights.items() if term in terms}
         outlets: list[str | None] = [*sorted(clause.sources)] or [None]

@@ -13,7 +13,7 @@ from ingest.index import Index, reading
 from service import abstention, answer, lexical, query_hints
 from service.filters import Filters
 from service.query_cache import QueryVectorCache
-from service.retrieval import Hit, RetrievalOptions, known_sources, retrieve
+from service.retrieval import Hit, RetrievalOptions, known_sources, latest_year, retrieve
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +59,24 @@ def _within_budget(hits: list[Hit], max_tokens: int | None) -> list[Hit]:
     return kept
 
 
+@dataclass(frozen=True, slots=True)
+class IndexFacts:
+    """What reading a question needs to know of the whole index, as of one generation."""
+
+    generation: int
+    outlets: list[str]
+    latest_year: int | None
+
+
 @dataclass
 class QueryEngine:
     index: Index
     encoder: Encoder
     cache: QueryVectorCache
     span_cache: QueryVectorCache  # embeddings of candidate answer spans (evaluation repeats them too)
-    # The index's outlet names and the generation they were read at: reading them scans every document,
-    # and they change only when a write commits a new generation.
-    outlets: tuple[int, list[str]] | None = None
+    # The index's outlet names and latest report year, and the generation they were read at: reading them
+    # scans every document, and they change only when a write commits a new generation.
+    facts: IndexFacts | None = None
 
     @classmethod
     def create(cls, index: Index, encoder: Encoder, *, cache_size: int = 4096) -> QueryEngine:
@@ -85,8 +94,10 @@ class QueryEngine:
         """Answer several questions; their embeddings come from one forward pass."""
         started = time.perf_counter()
         with reading(self.index) as db:
-            outlets = self._known_outlets(db)
-        questions = [query_hints.read_question(request.question, outlets) for request in requests]
+            facts = self._index_facts(db)
+        questions = [
+            query_hints.read_question(request.question, facts.outlets, year=facts.latest_year) for request in requests
+        ]
         query_vectors = self.cache.get_many([hints.content for hints in questions])
         results = []
         for request, hints, vector in zip(requests, questions, query_vectors, strict=True):
@@ -99,11 +110,11 @@ class QueryEngine:
             result.took_ms = round(took, 3)
         return results
 
-    def _known_outlets(self, db: sqlite3.Connection) -> list[str]:
+    def _index_facts(self, db: sqlite3.Connection) -> IndexFacts:
         """Call inside `reading`, which holds the index's guard and has picked up the latest generation."""
-        if self.outlets is None or self.outlets[0] != self.index.generation:
-            self.outlets = (self.index.generation, known_sources(db))
-        return self.outlets[1]
+        if self.facts is None or self.facts.generation != self.index.generation:
+            self.facts = IndexFacts(self.index.generation, known_sources(db), latest_year(db))
+        return self.facts
 
     def _term_weights(self, question: str) -> dict[str, float]:
         terms = lexical.query_terms(question)

@@ -132,9 +132,14 @@ def _range_end(question: str, first: _Written, following: _Written | None) -> tu
     return day, end
 
 
-def mentioned_dates(question: str) -> list[DateMention]:
+def mentioned_dates(question: str, *, year: int | None = None) -> list[DateMention]:
     """The days the question names as a report's date, a bound on it, or a range of dates (not the days
-    it sets apart)."""
+    it sets apart).
+
+    `year` is the year a bound that names none refers to ("published before March 1"): the latest year
+    of the index's reports, as a reader of a news archive means the most recent March 1. Without it a
+    bound is read within each report's own year. A day or a range without a year matches it in any year.
+    """
     written = _dates_at(question)
     found: list[DateMention] = []
     consumed = -1  # where the last range ended: the dates inside it are not mentions of their own
@@ -151,7 +156,8 @@ def mentioned_dates(question: str) -> list[DateMention]:
             found.append(dataclasses.replace(date.mention, relation="between", last=ranged[0]))
             continue
         bound = next((name for name, cue in _RELATIONS.items() if cue.search(question, 0, date.start)), None)
-        found.append(dataclasses.replace(date.mention, relation=bound) if bound else date.mention)
+        mention = date.mention
+        found.append(dataclasses.replace(mention, relation=bound, year=mention.year or year) if bound else mention)
     return [mention for mention in dict.fromkeys(found) if 1 <= mention.day <= 31]
 
 
@@ -209,10 +215,12 @@ class QuestionHints:
     content: str  # the question without the outlet names it mentions: what passage text should match
     sources: frozenset[str]
     dates: tuple[DateMention, ...]
+    year: int | None = None  # the year a bound without one refers to (`mentioned_dates`)
 
 
-def read_question(question: str, known_sources: Iterable[str]) -> QuestionHints:
-    """The outlets (of `known_sources`) and dates a question names, and its content.
+def read_question(question: str, known_sources: Iterable[str], *, year: int | None = None) -> QuestionHints:
+    """The outlets (of `known_sources`) and dates a question names, and its content; `year` as in
+    `mentioned_dates`.
 
     An outlet's name is metadata: reports rarely print their own outlet's name, so matching it against
     passage text (by BM25 or by embedding) only adds noise; the outlet is used through the documents'
@@ -230,7 +238,7 @@ def read_question(question: str, known_sources: Iterable[str]) -> QuestionHints:
     # A question about an outlet itself ("What is TechCrunch?") has nothing else to match.
     if not query_terms(text):
         text = question
-    return QuestionHints(question, text, frozenset(named), tuple(mentioned_dates(question)))
+    return QuestionHints(question, text, frozenset(named), tuple(mentioned_dates(question, year=year)), year)
 
 
 # Where a long question joins its separate claims: punctuation and contrastive words. A bare "and" is not
@@ -256,13 +264,15 @@ def clauses(
     sources: Iterable[str] = (),
     ignore: AbstractSet[str] = frozenset(),
     min_terms: int = 3,
+    year: int | None = None,
 ) -> list[Clause]:
     """The question's separate claims, when it makes more than one: parts with at least `min_terms`
     content words that are not in `ignore` (outlet names, which every part of the report shares).
 
     Each claim is attributed to the `sources` (known outlet names) named inside it, or in a short part
     that carries no claim of its own ("as reported by both X and Y"): such a part attributes the claim
-    before it, or, at the start of the question ("According to X, ..."), the claim after it.
+    before it, or, at the start of the question ("According to X, ..."), the claim after it. A claim's date
+    is read as `mentioned_dates` reads it, with `year`.
     """
     known = list(sources)
     kept: list[tuple[str, set[str]]] = []
@@ -278,7 +288,7 @@ def clauses(
             pending |= named
     if len(kept) < 2:
         return []
-    return [Clause(text, frozenset(named), _single(mentioned_dates(text))) for text, named in kept]
+    return [Clause(text, frozenset(named), _single(mentioned_dates(text, year=year))) for text, named in kept]
 
 
 def _single(dates: list[DateMention]) -> DateMention | None:

@@ -110,6 +110,12 @@ def known_sources(db: sqlite3.Connection) -> list[str]:
     return [row[0] for row in db.execute("SELECT DISTINCT source FROM documents WHERE source IS NOT NULL")]
 
 
+def latest_year(db: sqlite3.Connection) -> int | None:
+    """The year of the index's most recent dated report (dates are stored as ISO strings)."""
+    latest = db.execute("SELECT max(date) FROM documents WHERE date IS NOT NULL").fetchone()[0]
+    return int(latest[:4]) if latest else None
+
+
 def _candidates(
     db: sqlite3.Connection,
     index: index_dir.Index,
@@ -141,7 +147,7 @@ def retrieve(
     `term_weights` are its terms' IDF (`lexical.idf_weights`)."""
     question, sources, dates = hints.question, hints.sources, hints.dates
     with index_dir.reading(index) as db:
-        parts = aspects.question_aspects(question, term_weights, sources, dates)
+        parts = aspects.question_aspects(question, term_weights, sources, dates, year=hints.year)
         dense, lexical_hits = _candidates(db, index, hints.content, query_vector, options, parts)
         fused = fuse(dense, lexical_hits)
         chunks = store.get_chunks(db, fused)

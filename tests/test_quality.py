@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from ingest.encoder import Encoder
 from service import answer, answer_type, dedup, query_hints
 from service.lexical import stem
 from tests.conftest import KZ_QA
+from tests.live_server import app_client
 
 TASS_DOC = "002_d9654804989babff"
 REWRITTEN_PAIR = {"000_47f4620c9fdd8a53", "001_7bd650501039e11f"}  # one story, the second rewritten
@@ -111,6 +114,37 @@ def test_a_named_range_boosts_the_reports_inside_it(kz_client: TestClient) -> No
     # TASS's report (January 10) is the only one inside; read as two separate days it matched neither.
     assert body["passages"][0]["doc_id"] == TASS_DOC
     assert sum(p["doc_id"] == TASS_DOC for p in body["passages"]) >= 3
+
+
+def test_a_bound_without_a_year_refers_to_the_latest_year() -> None:
+    before, = query_hints.mentioned_dates("What was published before March 1?", year=2023)
+    assert before == query_hints.DateMention(3, 1, 2023, "until")
+    assert before.matches("2022-11-20") and before.matches("2023-03-01") and not before.matches("2023-03-02")
+    within_own_year, = query_hints.mentioned_dates("What was published before March 1?")
+    assert not within_own_year.matches("2022-11-20")
+    # A year the question names, a single day and a range keep what the question writes.
+    assert query_hints.mentioned_dates("after March 1, 2021 and on May 5", year=2023) == [
+        query_hints.DateMention(3, 1, 2021, "from"), query_hints.DateMention(5, 5, None)]
+    # A claim's own date is read the same way.
+    claims = query_hints.clauses("Did the report published after March 1 say the pier closed, while the ferry"
+                                 " service resumed in spring?", year=2023)
+    assert claims[0].date == query_hints.DateMention(3, 1, 2023, "from")
+
+
+def test_a_bound_in_a_question_reads_in_the_archives_latest_year(kz_index_copy: Path, encoder: Encoder) -> None:
+    """A report from the year before the sample's is "before January 9" (of 2022, the latest year)."""
+    archive = {"id": "archive/2021-11", "date": "2021-11-20", "title": "Energy news",
+               "text": "The government lifted the cap on liquefied gas prices in the autumn, the energy ministry said."}
+    with app_client(kz_index_copy, encoder) as client:
+        assert client.post("/v1/documents", json=archive).status_code == 201
+
+        def archive_rank(question: str) -> int:
+            passages = ask(client, question, k=10)["passages"]
+            return next(p["rank"] for p in passages if p["doc_id"] == archive["id"])
+
+        # Read within each report's own year, November 20 came after January 9 and the order was reversed.
+        assert archive_rank("What happened to gas prices before January 9?") < archive_rank(
+            "What happened to gas prices after January 9?")
 
 
 def test_rewritten_story_collapses_into_also_in(kz_client: TestClient) -> None:
