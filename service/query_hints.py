@@ -137,8 +137,8 @@ def mentioned_dates(question: str, *, year: int | None = None) -> list[DateMenti
     it sets apart).
 
     `year` is the year a bound that names none refers to ("published before March 1"): the latest year
-    of the index's reports, as a reader of a news archive means the most recent March 1. Without it a
-    bound is read within each report's own year. A day or a range without a year matches it in any year.
+    of the index's reports, since a reader of a news archive means March 1 of its latest year. Without it
+    a bound is read within each report's own year. A day or a range without a year matches in any year.
     """
     written = _dates_at(question)
     found: list[DateMention] = []
