@@ -97,19 +97,17 @@ class _Written:
     mention: DateMention
 
 
+def _written(match: re.Match[str], month: str, day: str, year: str | None) -> _Written:
+    number = int(month) if month.isdigit() else MONTHS[month.lower()]
+    return _Written(match.start(), match.end(), DateMention(number, int(day), int(year) if year else None))
+
+
 def _dates_at(question: str) -> list[_Written]:
     """Each date the question writes, with where it stands, in the order written."""
-    found = []
-    for match in _MONTH_DAY.finditer(question):
-        month, day, year = match.group(1, 2, 3)
-        found.append((match, DateMention(MONTHS[month.lower()], int(day), int(year) if year else None)))
-    for match in _DAY_MONTH.finditer(question):
-        day, month, year = match.group(1, 2, 3)
-        found.append((match, DateMention(MONTHS[month.lower()], int(day), int(year) if year else None)))
-    for match in _ISO.finditer(question):
-        found.append((match, DateMention(int(match.group(2)), int(match.group(3)), int(match.group(1)))))
-    return sorted((_Written(match.start(), match.end(), mention) for match, mention in found),
-                  key=lambda written: written.start)
+    found = [_written(m, m[1], m[2], m[3]) for m in _MONTH_DAY.finditer(question)]
+    found += [_written(m, m[2], m[1], m[3]) for m in _DAY_MONTH.finditer(question)]
+    found += [_written(m, m[2], m[3], m[1]) for m in _ISO.finditer(question)]
+    return sorted(found, key=lambda written: written.start)
 
 
 def _range_end(question: str, first: _Written, following: _Written | None) -> tuple[Day, int] | None:
