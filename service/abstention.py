@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from service import answer_type
 from service.answer import SentenceScore, coverage, stems_of
 
 if TYPE_CHECKING:
@@ -31,6 +32,27 @@ def support_features(hits: Sequence[Hit], best: SentenceScore | None, weights: M
         "sentence": best.coverage,
         "semantic": best.similarity or 0.0,
     }
+
+
+# An extractive answer to "how many ..." or "on what date ..." has to hold a number or a date. A span
+# without one cannot answer, however closely it matches: such a question about a well-covered event
+# ("How many troops did Belarus send?" where the reports name Belarus among the contingents) is the kind of
+# unanswerable question that word overlap and embedding similarity both score high.
+TYPES_AN_ANSWER_HOLDS = ("number", "date")
+
+
+def typed_feature(question: str, span: str | None) -> dict[str, float]:
+    """{"typed": 1.0 or 0.0}: whether the span holds a candidate of the number or date the question asks
+    for; empty when the question asks for neither."""
+    kind = answer_type.expected_type(question)
+    if kind not in TYPES_AN_ANSWER_HOLDS:
+        return {}
+    return {"typed": float(span is not None and answer_type.offers_answer(question, kind, span))}
+
+
+def answers(features: Mapping[str, float]) -> bool:
+    """The decision: confident enough, and not missing the number or date the question asks for."""
+    return features["confidence"] >= THRESHOLD and features.get("typed", 1.0) > 0
 
 
 def confidence(features: Mapping[str, float]) -> float:

@@ -153,11 +153,18 @@ def evidence_coverage(text: str, weights: Mapping[str, float]) -> float:
     stand close together in it count (term proximity, as in Metzler & Croft's sequential dependence model):
     "fraud and conspiracy charges" in one phrase is stronger evidence than the same words scattered.
     """
+    return best_evidence(text, weights)[0]
+
+
+def best_evidence(text: str, weights: Mapping[str, float]) -> tuple[float, int, int]:
+    """`evidence_coverage` of `text` and the span that gives it (offsets into `text`; the first best one)."""
     stemmed = stem_weights(weights)
-    best = 0.0
+    best = (0.0, 0, len(text))
     for start, end, _ in _spans(text):
         positions = stem_positions(text[start:end])
-        best = max(best, _with_proximity(_share(stemmed, positions.keys()), stemmed, positions))
+        value = _with_proximity(_share(stemmed, positions.keys()), stemmed, positions)
+        if value > best[0]:
+            best = (value, start, end)
     return best
 
 

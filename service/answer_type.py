@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import re
 
-_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:hundred|thousand|million|billion|dozens?)\b", re.IGNORECASE)
+_NUMBER = re.compile(
+    r"\b\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+    r"fifty|hundreds?|thousands?|millions?|billions?|dozens?)\b",
+    re.IGNORECASE,
+)
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+# News dates a report relative to itself as often as absolutely ("on Sunday", "yesterday").
 _DATE = re.compile(
     rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}\b|\b(?:1[89]|20)\d\d\b|\b\d{{1,2}}\.\d{{1,2}}\.\d{{4}}\b"
+    r"|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|[Yy]esterday|[Tt]oday|[Tt]onight|[Tt]omorrow)\b"
 )
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[\s-][A-Z][a-z]+)*")
 _PLACE_WORDS = re.compile(r"\b(?:in|from|at|to)\s+[A-Z][a-z]+")
@@ -39,7 +45,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
                    r"|^\s*where\b", re.I),
         "place",
     ),
-    (re.compile(r"\b(to what price|what price|how (?:much|high))\b", re.I), "number"),
+    (re.compile(r"\b(what (?:new |old |final |average |current )?price|how (?:much|high))\b", re.I), "number"),
     (re.compile(r"^\s*(under what (?:conditions?|circumstances?)|in what (?:case|circumstances?))\b", re.I),
      "condition"),
     (re.compile(r"^\s*(why|for what reason|what (?:caused|prompted|triggered|led to))\b", re.I), "reason"),

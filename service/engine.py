@@ -136,12 +136,14 @@ class QueryEngine:
         passages = [
             PassageResult(hit, (best[i].start, best[i].end) if i in best else None) for i, hit in enumerate(hits)
         ]
+        span = texts[top.passage][top.start : top.end] if top is not None else None
         support = abstention.support_features(hits, top, weights)
         confidence = abstention.confidence(support)
-        result = QueryResult(request.question, None, passages, 0.0, {**support, "confidence": confidence})
-        if top is not None and confidence >= abstention.THRESHOLD:
-            text = texts[top.passage][top.start : top.end]
-            result.answer = AnswerResult(text, answer.citations_for(text, texts, top.passage), round(confidence, 4))
+        support |= {"confidence": confidence, **abstention.typed_feature(request.question, span)}
+        result = QueryResult(request.question, None, passages, 0.0, support)
+        if top is not None and span is not None and abstention.answers(support):
+            citations = answer.citations_for(span, texts, top.passage)
+            result.answer = AnswerResult(span, citations, round(confidence, 4))
         return result
 
     def _similarities(self, query_vector: np.ndarray, spans: list[str]) -> list[float]:

@@ -114,6 +114,11 @@ class Support(BaseModel):
     sentence: float = Field(description="the same share within the answer span alone")
     semantic: float = Field(description="cosine similarity of the answer span to the question")
     confidence: float = Field(description="calibrated probability that the passages answer the question")
+    typed: float | None = Field(
+        default=None,
+        description="for a question that asks for a number or a date: 1 when the answer span holds one, 0 when "
+        "it does not (the answer is then withheld); null for other questions",
+    )
 
 
 class QueryOut(BaseModel):

@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from ingest.encoder import Encoder
-from service import answer, answer_type, dedup, query_hints
+from service import abstention, answer, answer_type, dedup, query_hints
 from service.lexical import stem
 from tests.conftest import KZ_QA
 from tests.live_server import app_client
@@ -40,7 +41,7 @@ def test_passages_expose_component_scores_tokens_and_highlight(kz_client: TestCl
         assert 0 <= highlight["start"] < highlight["end"] <= len(passage["text"])
     top = body["passages"][body["answer"]["citations"][0]]
     assert top["text"][top["highlight"]["start"] : top["highlight"]["end"]] == body["answer"]["text"]
-    assert set(body["support"]) == {"dense", "coverage", "sentence", "semantic", "confidence"}
+    assert set(body["support"]) == {"dense", "coverage", "sentence", "semantic", "confidence", "typed"}
     assert body["support"]["confidence"] == pytest.approx(body["answer"]["confidence"], abs=1e-4)
 
 
@@ -154,6 +155,28 @@ def test_rewritten_story_collapses_into_also_in(kz_client: TestClient) -> None:
     assert top["also_in"] == sorted(REWRITTEN_PAIR - {top["doc_id"]})
 
 
+def test_a_copy_that_holds_its_own_answer_is_not_collapsed(kz_client: TestClient) -> None:
+    """Of the rewritten pair, only the rewrite says that Shoigu reported to Putin on the transfer: folded
+    into the original's passage for being alike, that sentence was out of the results and the answer."""
+    body = ask(kz_client, "Which minister told Putin how the peacekeeping forces were being transferred?", k=5)
+    assert "Shoigu" in body["answer"]["text"]
+    holding = [p for p in body["passages"] if "Shoigu reports to Putin" in p["text"]]
+    assert holding and holding[0]["doc_id"] == "001_7bd650501039e11f"
+
+
+def test_collapse_keeps_a_passage_whose_evidence_the_earlier_one_lacks() -> None:
+    original = "Putin discussed the unrest with the leaders of the CSTO states by telephone on Saturday."
+    rewrite = "Putin discussed the unrest with the leaders of the CSTO states. Shoigu reported on the transfer."
+    alike = np.ones((2, 2), dtype=np.float32) / np.sqrt(2)  # cosine 1: the same story
+    ids = ["a", "b"]
+    assert dedup.collapse(ids, alike, [original, rewrite]) == [(0, [1])]
+    assert dedup.collapse(ids, alike, [original, rewrite], ["Putin discussed the unrest", None]) == [(0, [1])]
+    own = "Shoigu reported on the transfer."
+    assert dedup.collapse(ids, alike, [original, rewrite], [None, own]) == [(0, []), (1, [])]
+    shared = "Putin discussed the unrest with the leaders of the CSTO states."
+    assert dedup.collapse(ids, alike, [original, rewrite], [None, shared]) == [(0, [1])]
+
+
 def test_different_reports_are_not_collapsed() -> None:
     first = dedup.shingles("Protests in Kazakhstan began on Sunday, January 2, due to rising gas prices for cars.")
     second = dedup.shingles("The riots in Kazakhstani cities have been going on for several days now.")
@@ -210,6 +233,38 @@ def test_dev_targets(kz_client: TestClient) -> None:
 def test_answer_type_and_focus_word(question: str, kind: str | None, focus: str | None) -> None:
     assert answer_type.expected_type(question) == kind
     assert answer_type.focus_word(question) == focus
+
+
+def test_a_number_or_date_question_is_not_answered_by_a_span_without_one(kz_client: TestClient) -> None:
+    """The reports name Belarus among the contingents but never its troop numbers, and say the peacekeepers
+    stay as long as the situation requires, never when they left: the best-matching sentences (a list of
+    countries; the duration "will depend on the situation") cannot answer "how many" or "when"."""
+    for question in ("How many troops did Belarus contribute to the peacekeeping contingent?",
+                     "When did the peacekeepers leave Kazakhstan?"):
+        body = ask(kz_client, question, k=5)
+        assert body["answer"] is None and body["support"]["typed"] == 0.0, question
+    counted = ask(kz_client, "How many peacekeeping troops did the CSTO initially send to Kazakhstan?", k=5)
+    assert "2500" in counted["answer"]["text"] and counted["support"]["typed"] == 1.0
+    assert ask(kz_client, "Who commanded the CSTO peacekeeping contingent?", k=5)["support"]["typed"] is None
+
+
+@pytest.mark.parametrize(
+    ("question", "span", "typed"),
+    [
+        ("How many troops were sent?", "About 2500 troops were deployed.", 1.0),
+        ("How many troops were sent?", "Dozens of troops were deployed.", 1.0),
+        ("How many troops were sent?", "Troops from Belarus and Armenia were deployed.", 0.0),
+        ("When did the protests begin?", "Protests began on Sunday.", 1.0),
+        ("When did the protests begin?", "Protests began after the fuel price rose.", 0.0),
+        ("What new price did the program set?", "The program set a lower price.", 0.0),
+        ("Who commanded the contingent?", "Colonel-General Serdyukov commanded it.", None),
+    ],
+)
+def test_typed_feature(question: str, span: str, typed: float | None) -> None:
+    feature = abstention.typed_feature(question, span)
+    assert feature.get("typed") == typed
+    assert abstention.answers({"confidence": 0.9, **feature}) == (typed != 0.0)
+    assert not abstention.answers({"confidence": 0.1, **feature})
 
 
 def test_irregular_verbs_meet_their_base_form() -> None:
