@@ -19,6 +19,7 @@ from functools import lru_cache
 from ingest.sentences import sentence_spans
 from service import answer_type
 from service.lexical import STOPWORDS, stem
+from service.thesaurus import Related, Thesaurus
 
 _WORD = re.compile(r"\w+")
 ANSWER_PASSAGES = 3  # the answer comes from the best few passages, where retrieval is most precise
@@ -87,13 +88,40 @@ def stem_weights(weights: Mapping[str, float]) -> StemWeights:
     return tuple((lemma_stem(term), weight) for term, weight in weights.items())
 
 
-def _share(stemmed: StemWeights, stems: AbstractSet[str]) -> float:
-    total = sum(weight for _, weight in stemmed)
-    return sum(weight for stem_, weight in stemmed if stem_ in stems) / total if total else 0.0
+# Related words (`service.thesaurus`) of the model the engine loaded: one model per process.
+_thesaurus: Thesaurus | None = None
+
+
+def use_thesaurus(thesaurus: Thesaurus | None) -> None:
+    global _thesaurus
+    _thesaurus = thesaurus
+
+
+@lru_cache(maxsize=1024)
+def _with_related(stemmed: StemWeights, thesaurus: Thesaurus | None) -> tuple[float, tuple[Related, ...]]:
+    """The question's total weight and each stem's related stems: one question's serve all its spans."""
+    related = tuple(thesaurus.related(stem_) if thesaurus else () for stem_, _ in stemmed)
+    return sum(weight for _, weight in stemmed), related
+
+
+def _share(stemmed: StemWeights, stems: AbstractSet[str], *, related: bool = True) -> float:
+    """IDF-weighted share of the question's stems in `stems`; with `related`, a stem that is missing counts
+    at the cosine of its closest related stem that is there (`service.thesaurus`)."""
+    total, alternatives = _with_related(stemmed, _thesaurus if related else None)
+    if not total:
+        return 0.0
+    found = 0.0
+    for (stem_, weight), others in zip(stemmed, alternatives, strict=True):
+        if stem_ in stems:
+            found += weight
+        elif others:
+            found += weight * max((cosine for other, cosine in others if other in stems), default=0.0)
+    return found / total
 
 
 def coverage(weights: Mapping[str, float], stems: AbstractSet[str]) -> float:
-    return _share(stem_weights(weights), stems)
+    """The plain share of the question's terms (exact stems): what the abstention model reads."""
+    return _share(stem_weights(weights), stems, related=False)
 
 
 def evidence_weights(question: str, weights: Mapping[str, float]) -> dict[str, float]:
@@ -153,18 +181,11 @@ def evidence_coverage(text: str, weights: Mapping[str, float]) -> float:
     stand close together in it count (term proximity, as in Metzler & Croft's sequential dependence model):
     "fraud and conspiracy charges" in one phrase is stronger evidence than the same words scattered.
     """
-    return best_evidence(text, weights)[0]
-
-
-def best_evidence(text: str, weights: Mapping[str, float]) -> tuple[float, int, int]:
-    """`evidence_coverage` of `text` and the span that gives it (offsets into `text`; the first best one)."""
     stemmed = stem_weights(weights)
-    best = (0.0, 0, len(text))
+    best = 0.0
     for start, end, _ in _spans(text):
         positions = stem_positions(text[start:end])
-        value = _with_proximity(_share(stemmed, positions.keys()), stemmed, positions)
-        if value > best[0]:
-            best = (value, start, end)
+        best = max(best, _with_proximity(_share(stemmed, positions.keys()), stemmed, positions))
     return best
 
 
@@ -196,13 +217,14 @@ def score_sentences(question: str, passages: Sequence[str], weights: Mapping[str
             sentence = text[start:end]
             positions = stem_positions(sentence)
             stems = positions.keys()
-            covered = _share(stemmed, stems)
+            covered = _share(stemmed, stems, related=False)
             factor = 1.0 + (TYPE_BONUS if answer_type.offers_answer(question, kind, sentence) else 0.0)
             factor *= min(1.0, 2 * novelty(question_stems, stems))  # full credit from 50% new words
             factor *= PAIR_FACTOR if is_pair else 1.0
-            # Ranked by how fully the span states the question (with term proximity, as passages are);
-            # `coverage` stays the plain share of terms, one of the abstention model's features.
-            score = _with_proximity(covered, stemmed, positions) * factor + RANK_PRIOR / (1 + position)
+            # Ranked by how fully the span states the question (with related words and term proximity, as
+            # passages are); `coverage` stays the plain share of terms, one of the abstention model's features.
+            stated = _with_proximity(_share(stemmed, stems), stemmed, positions)
+            score = stated * factor + RANK_PRIOR / (1 + position)
             scored.append(SentenceScore(position, start, end, covered, score))
     return sorted(scored, key=lambda s: (-s.score, s.passage, s.start))
 

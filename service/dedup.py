@@ -15,10 +15,6 @@ NEAR_DUPLICATE_COSINE = 0.92
 # Two reports of one event in their own words share almost no 4-grams (<0.05 on the sample corpus).
 REWRITE_COSINE = 0.80
 REWRITE_SHARED_PHRASES = 0.10
-# Copies still differ: a rewrite may add the one sentence that answers the question (the sample's two
-# rewrites of one story differ by such sentences). A passage folds only when the kept one also holds at
-# least this share of the 4-grams of the passage's best span for the question.
-EVIDENCE_KEPT = 0.5
 _WORD = re.compile(r"\w+")
 
 
@@ -32,28 +28,18 @@ def shared_phrases(first: set[tuple[str, ...]], second: set[tuple[str, ...]]) ->
     return len(first & second) / max(1, min(len(first), len(second)))
 
 
-def collapse(
-    doc_ids: Sequence[str],
-    embeddings: np.ndarray,
-    texts: Sequence[str],
-    evidence: Sequence[str | None] | None = None,
-) -> list[tuple[int, list[int]]]:
+def collapse(doc_ids: Sequence[str], embeddings: np.ndarray, texts: Sequence[str]) -> list[tuple[int, list[int]]]:
     """Walk passages in rank order; each keeps the later ones from *other* documents that duplicate it.
 
-    `evidence[i]`, when given, is passage i's best span for the question (None where it matches nothing of
-    it): a passage whose span the earlier one does not also hold is kept, however alike the two are.
     Returns (kept position, [positions folded into it]) in rank order.
     """
     similarities = embeddings @ embeddings.T if len(doc_ids) else np.zeros((0, 0))
     phrases = [shingles(text) for text in texts]
-    spans = [shingles(span) if span else None for span in (evidence or [None] * len(texts))]
 
     def duplicates(a: int, b: int) -> bool:
         cosine = similarities[a, b]
-        alike = cosine >= NEAR_DUPLICATE_COSINE or (
-            cosine >= REWRITE_COSINE and shared_phrases(phrases[a], phrases[b]) >= REWRITE_SHARED_PHRASES)
-        own = spans[b]
-        return bool(alike and (not own or len(own & phrases[a]) / len(own) >= EVIDENCE_KEPT))
+        return bool(cosine >= NEAR_DUPLICATE_COSINE or (
+            cosine >= REWRITE_COSINE and shared_phrases(phrases[a], phrases[b]) >= REWRITE_SHARED_PHRASES))
 
     owner: dict[int, int] = {}
     groups: list[tuple[int, list[int]]] = []

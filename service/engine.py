@@ -5,12 +5,13 @@ from __future__ import annotations
 import sqlite3
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from ingest.encoder import Encoder
 from ingest.index import Index, reading
-from service import abstention, answer, lexical, query_hints
+from service import abstention, answer, lexical, query_hints, thesaurus
 from service.filters import Filters
 from service.query_cache import QueryVectorCache
 from service.retrieval import Hit, RetrievalOptions, known_sources, latest_year, retrieve
@@ -80,6 +81,7 @@ class QueryEngine:
 
     @classmethod
     def create(cls, index: Index, encoder: Encoder, *, cache_size: int = 4096) -> QueryEngine:
+        answer.use_thesaurus(thesaurus.load(Path(encoder.info.path), answer.lemma_stem))
         return cls(
             index=index,
             encoder=encoder,

@@ -167,8 +167,8 @@ def retrieve(
         for part in parts:
             own = (r for r in by_score if part.support(chunks[r].text, documents[chunks[r].doc_id]) > 0)
             ranked += [r for r in itertools.islice(own, ASPECT_POOL) if r not in ranked]
-        weights = answer.evidence_weights(question, term_weights)
         if SENTENCE_WEIGHT:
+            weights = answer.evidence_weights(question, term_weights)
             for row_id in ranked:
                 evidence = answer.evidence_coverage(chunks[row_id].text, weights)
                 scored[row_id] *= 1 + SENTENCE_WEIGHT * evidence
@@ -189,23 +189,14 @@ def retrieve(
         )
         for position, row_id in enumerate(ranked)
     ]
-    return _collapsed(hits, weights)[: options.k]
+    return _collapsed(hits)[: options.k]
 
 
-def _evidence_span(text: str, weights: Mapping[str, float]) -> str | None:
-    coverage, start, end = answer.best_evidence(text, weights)
-    return text[start:end] if coverage > 0 else None
-
-
-def _collapsed(hits: list[Hit], weights: Mapping[str, float]) -> list[Hit]:
-    """Near-duplicates folded into their best-ranked copy, unless they hold their own evidence for the
-    question (`weights`, as in `answer.evidence_coverage`)."""
+def _collapsed(hits: list[Hit]) -> list[Hit]:
     if not hits:
         return []
     embeddings = np.stack([hit.embedding for hit in hits if hit.embedding is not None])
-    texts = [hit.chunk.text for hit in hits]
-    evidence = [_evidence_span(text, weights) for text in texts]
-    groups = dedup.collapse([hit.chunk.doc_id for hit in hits], embeddings, texts, evidence)
+    groups = dedup.collapse([hit.chunk.doc_id for hit in hits], embeddings, [hit.chunk.text for hit in hits])
     kept = []
     for position, folded in groups:
         hit = hits[position]

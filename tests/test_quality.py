@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from ingest.encoder import Encoder
-from service import abstention, answer, answer_type, dedup, query_hints
+from service import abstention, answer, answer_type, dedup, query_hints, thesaurus
 from service.lexical import stem
 from tests.conftest import KZ_QA
 from tests.live_server import app_client
@@ -155,28 +155,6 @@ def test_rewritten_story_collapses_into_also_in(kz_client: TestClient) -> None:
     assert top["also_in"] == sorted(REWRITTEN_PAIR - {top["doc_id"]})
 
 
-def test_a_copy_that_holds_its_own_answer_is_not_collapsed(kz_client: TestClient) -> None:
-    """Of the rewritten pair, only the rewrite says that Shoigu reported to Putin on the transfer: folded
-    into the original's passage for being alike, that sentence was out of the results and the answer."""
-    body = ask(kz_client, "Which minister told Putin how the peacekeeping forces were being transferred?", k=5)
-    assert "Shoigu" in body["answer"]["text"]
-    holding = [p for p in body["passages"] if "Shoigu reports to Putin" in p["text"]]
-    assert holding and holding[0]["doc_id"] == "001_7bd650501039e11f"
-
-
-def test_collapse_keeps_a_passage_whose_evidence_the_earlier_one_lacks() -> None:
-    original = "Putin discussed the unrest with the leaders of the CSTO states by telephone on Saturday."
-    rewrite = "Putin discussed the unrest with the leaders of the CSTO states. Shoigu reported on the transfer."
-    alike = np.ones((2, 2), dtype=np.float32) / np.sqrt(2)  # cosine 1: the same story
-    ids = ["a", "b"]
-    assert dedup.collapse(ids, alike, [original, rewrite]) == [(0, [1])]
-    assert dedup.collapse(ids, alike, [original, rewrite], ["Putin discussed the unrest", None]) == [(0, [1])]
-    own = "Shoigu reported on the transfer."
-    assert dedup.collapse(ids, alike, [original, rewrite], [None, own]) == [(0, []), (1, [])]
-    shared = "Putin discussed the unrest with the leaders of the CSTO states."
-    assert dedup.collapse(ids, alike, [original, rewrite], [None, shared]) == [(0, [1])]
-
-
 def test_different_reports_are_not_collapsed() -> None:
     first = dedup.shingles("Protests in Kazakhstan began on Sunday, January 2, due to rising gas prices for cars.")
     second = dedup.shingles("The riots in Kazakhstani cities have been going on for several days now.")
@@ -265,6 +243,48 @@ def test_typed_feature(question: str, span: str, typed: float | None) -> None:
     assert feature.get("typed") == typed
     assert abstention.answers({"confidence": 0.9, **feature}) == (typed != 0.0)
     assert not abstention.answers({"confidence": 0.1, **feature})
+
+
+@pytest.fixture(scope="module")
+def related_words(encoder: Encoder) -> Iterator[thesaurus.Thesaurus]:
+    """The real model's thesaurus, installed for answer scoring as the engine installs it."""
+    loaded = thesaurus.load(Path(encoder.info.path), answer.lemma_stem)
+    assert loaded is not None
+    answer.use_thesaurus(loaded)
+    yield loaded
+
+
+def test_thesaurus_relates_word_forms_spellings_and_synonyms(related_words: thesaurus.Thesaurus) -> None:
+    def related(word: str) -> dict[str, float]:
+        return dict(related_words.related(answer.lemma_stem(word)))
+
+    assert answer.lemma_stem("injuries") in related("injured")  # Porter keeps "injur" and "injuri" apart
+    assert related("defence")[answer.lemma_stem("defense")] > 0.8
+    assert answer.lemma_stem("troops") in related("soldiers")
+    assert answer.lemma_stem("best") not in related("worst")  # an antonym sits below the bar
+    assert related_words.related("notawordstem") == ()
+
+
+def test_a_related_word_counts_in_evidence_but_not_in_the_abstention_features(
+    related_words: thesaurus.Thesaurus,
+) -> None:
+    weights = {"people": 1.0, "injured": 1.0}
+    sentence = "More than 1000 people got serious injuries."
+    assert answer.evidence_coverage(sentence, weights) > answer.evidence_coverage("1000 people came.", weights)
+    assert answer.coverage(weights, answer.stems_of(sentence)) == 0.5  # the model was fitted on exact words
+    scored = answer.score_sentences("How many people were injured?", [sentence], weights)
+    assert scored[0].coverage == 0.5
+
+
+def test_a_model_folder_without_a_token_table_has_no_thesaurus(tmp_path: Path) -> None:
+    (tmp_path / "vocab.txt").write_text("injured\ninjuries\n", encoding="utf-8")
+    assert thesaurus.load(tmp_path, answer.lemma_stem) is None
+
+
+def test_the_question_may_name_a_thing_in_other_words(kz_client: TestClient) -> None:
+    """"defence ministry" for "Defense Minister": the passage that says it now comes first."""
+    body = ask(kz_client, "What did the defence ministry say about the transfer of troops?", k=5)
+    assert "Defense Minister Sergei Shoigu" in body["passages"][0]["text"]
 
 
 def test_irregular_verbs_meet_their_base_form() -> None:
