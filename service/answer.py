@@ -8,6 +8,7 @@ rank breaks ties. Abstention is decided by `service.abstention`.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import itertools
 import re
@@ -241,6 +242,47 @@ def rerank(candidates: Sequence[SentenceScore], similarities: Sequence[float]) -
         for c, sim in zip(candidates, similarities, strict=True)
     ]
     return sorted(rescored, key=lambda s: (-s.score, s.passage, s.start))
+
+
+# A span that cuts a quotation open ("… the Near and Middle East." of a quote that goes on "Calling things
+# by their proper names – first of all, from Afghanistan," he explained) is widened to the sentences where
+# the quotation opens and closes, within its paragraph and at most this many sentences either way.
+QUOTE_MARKS = frozenset('"“”')
+QUOTE_SENTENCES = 2
+
+
+def whole_quotation(text: str, span: SentenceScore) -> SentenceScore:
+    """`span` of `text`, widened so that no quotation is left open at either end.
+
+    Quote marks are counted, not told apart ("“" and "”" are often swapped in scraped news): an odd number
+    of them in the paragraph before the span means the span starts inside a quotation, an odd number before
+    its end that it ends inside one. Quotes never run across a paragraph break here, and a quotation longer
+    than `QUOTE_SENTENCES` more sentences leaves the span as it is.
+    """
+    if "\n" in text[span.start : span.end]:
+        return span
+    low = text.rfind("\n", 0, span.start) + 1
+    high = len(text) if (found := text.find("\n", span.end)) < 0 else found
+    marks = [i for i in range(low, high) if text[i] in QUOTE_MARKS]
+    sentences = [(a, b) for a, b in sentence_spans(text) if low <= a and b <= high]
+    if not marks or not sentences:
+        return span
+
+    def sentence_at(offset: int) -> int:
+        return max(0, min(len(sentences) - 1, bisect.bisect_right([a for a, _ in sentences], offset) - 1))
+
+    start, end = span.start, span.end
+    first, last = sentence_at(span.start), sentence_at(span.end - 1)
+    before = sum(1 for mark in marks if mark < span.start)
+    if before % 2:
+        opening = sentence_at(max(mark for mark in marks if mark < span.start))
+        if first - opening <= QUOTE_SENTENCES:
+            start = min(start, sentences[opening][0])
+    if (before + sum(1 for mark in marks if span.start <= mark < span.end)) % 2:
+        closing = [mark for mark in marks if mark >= span.end]
+        if closing and sentence_at(closing[0]) - last <= QUOTE_SENTENCES:
+            end = max(end, sentences[sentence_at(closing[0])][1])
+    return dataclasses.replace(span, start=start, end=end)
 
 
 def best_per_passage(scores: Sequence[SentenceScore]) -> dict[int, SentenceScore]:

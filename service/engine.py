@@ -133,6 +133,8 @@ class QueryEngine:
         candidates = answer.shortlist(scores)
         similarity = self._similarities(query_vector, [texts[c.passage][c.start : c.end] for c in candidates])
         ranked = answer.rerank(candidates, similarity)
+        if ranked:
+            ranked[0] = answer.whole_quotation(texts[ranked[0].passage], ranked[0])
         top = ranked[0] if ranked else None
         best = answer.best_per_passage([*ranked, *scores])
         passages = [

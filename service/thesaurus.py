@@ -22,8 +22,8 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-# Below this cosine neighbours turn loose (antonyms such as "worst" / "best" sit at 0.51, and
-# "start" / "began" at 0.51); measured 0.5 and 0.6 on the dev, team and blind sets (docs/quality.md).
+# Below this cosine neighbours turn loose (the antonyms "worst" / "best" sit at 0.51); 0.5 and 0.6 were
+# measured on the dev, team and blind sets (docs/quality.md).
 MIN_COSINE = 0.6
 NEIGHBOURS = 8
 _WORD_TOKEN = re.compile(r"[a-z]{3,}")  # whole lower-case words; "##" pieces, numbers and short tokens left out

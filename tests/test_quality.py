@@ -287,6 +287,33 @@ def test_the_question_may_name_a_thing_in_other_words(kz_client: TestClient) -> 
     assert "Defense Minister Sergei Shoigu" in body["passages"][0]["text"]
 
 
+def _widened(text: str, sentence: str) -> str:
+    start = text.index(sentence)
+    span = answer.whole_quotation(text, answer.SentenceScore(0, start, start + len(sentence), 1.0, 1.0))
+    return text[span.start : span.end]
+
+
+def test_an_answer_does_not_cut_a_quotation_open() -> None:
+    quoted = ("Militants operate there. This was stated by Kosachev. “Well-organized militants appeared from "
+              "abroad. Calling things by their names – first of all, from Afghanistan, ”he explained.")
+    opening = "“Well-organized militants appeared from abroad."
+    assert _widened(quoted, opening) == quoted[quoted.index(opening):]  # to where the quotation closes
+    asked = "“What negotiations can there be with bandits? They need to be destroyed. This will be done, ”he said."
+    assert _widened(asked, "This will be done, ”he said.") == asked  # back to where it opens
+    closed = "He said: “We will stay.” Then he left. “Soon,” he added."
+    assert _widened(closed, "He said: “We will stay.”") == "He said: “We will stay.”"
+    assert _widened("“Headline quote.\nThe story starts here.", "The story starts here.") == "The story starts here."
+    long = "“One. Two. Three. Four. Five,” he said."
+    assert _widened(long, "“One.") == "“One."  # a quotation longer than the span plus two sentences
+
+
+def test_an_answer_from_a_quotation_holds_its_end(kz_client: TestClient) -> None:
+    """The answer is in the quotation's last sentence, two sentences after the one that matches."""
+    body = ask(kz_client, "Which country did Kosachev name first of all as the source of the militants?", k=5)
+    assert "from Afghanistan" in body["answer"]["text"]
+    assert body["answer"]["text"].startswith("“Well-organized militants")
+
+
 def test_irregular_verbs_meet_their_base_form() -> None:
     assert answer.lemma_stem("began") == answer.lemma_stem("begin") == stem("begin")
     assert answer.coverage({"flown": 1.0, "aircraft": 1.0}, answer.stems_of("They fly by aircraft")) == 1.0
