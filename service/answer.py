@@ -267,21 +267,19 @@ def whole_quotation(text: str, span: SentenceScore) -> SentenceScore:
     sentences = [(a, b) for a, b in sentence_spans(text) if low <= a and b <= high]
     if not marks or not sentences:
         return span
+    starts = [a for a, _ in sentences]
 
     def sentence_at(offset: int) -> int:
-        return max(0, min(len(sentences) - 1, bisect.bisect_right([a for a, _ in sentences], offset) - 1))
+        return max(0, min(len(sentences) - 1, bisect.bisect_right(starts, offset) - 1))
 
     start, end = span.start, span.end
-    first, last = sentence_at(span.start), sentence_at(span.end - 1)
-    before = sum(1 for mark in marks if mark < span.start)
-    if before % 2:
-        opening = sentence_at(max(mark for mark in marks if mark < span.start))
-        if first - opening <= QUOTE_SENTENCES:
-            start = min(start, sentences[opening][0])
-    if (before + sum(1 for mark in marks if span.start <= mark < span.end)) % 2:
-        closing = [mark for mark in marks if mark >= span.end]
-        if closing and sentence_at(closing[0]) - last <= QUOTE_SENTENCES:
-            end = max(end, sentences[sentence_at(closing[0])][1])
+    before, before_end = bisect.bisect_left(marks, span.start), bisect.bisect_left(marks, span.end)
+    if before % 2 and sentence_at(span.start) - (opening := sentence_at(marks[before - 1])) <= QUOTE_SENTENCES:
+        start = min(start, sentences[opening][0])
+    if before_end % 2 and before_end < len(marks):
+        closing = sentence_at(marks[before_end])
+        if closing - sentence_at(span.end - 1) <= QUOTE_SENTENCES:
+            end = max(end, sentences[closing][1])
     return dataclasses.replace(span, start=start, end=end)
 
 
