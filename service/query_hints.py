@@ -185,13 +185,30 @@ def _alias_spans(text: str, source: str) -> list[tuple[int, int]]:
     ]
 
 
-def _named_spans(text: str, sources: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
-    """Where in `text` (lower case) each source it names is named.
+def _capitalised(text: str) -> bool:
+    return any(character.isupper() for character in text)
+
+
+def uses_capitals(question: str) -> bool:
+    """Whether the question is written in mixed case (a capital past its first letter)."""
+    return _capitalised(question[1:])
+
+
+def _named_spans(text: str, sources: Iterable[str], *, cased: bool) -> dict[str, list[tuple[int, int]]]:
+    """Where in `text` each source it names is named.
 
     A name counts where it is not part of a longer name the text gives: "The Independent - Sports" names
-    that feed, not every feed whose short name is "The Independent".
+    that feed, not every feed whose short name is "The Independent". Outlet names are proper nouns, so in
+    a question that uses capitals a name must be written with one: "at the age of 21" does not name The
+    Age, nor "fortune" Fortune. `cased` is false for a question typed all in lower case: names then
+    match in any case.
     """
-    spans = {source: found for source in sources if (found := _alias_spans(text, source))}
+    lower = text.lower()
+    spans = {
+        source: found
+        for source in sources
+        if (found := [(a, b) for a, b in _alias_spans(lower, source) if not cased or _capitalised(text[a:b])])
+    }
     every = [span for found in spans.values() for span in found]
     return {
         source: found
@@ -200,9 +217,10 @@ def _named_spans(text: str, sources: Iterable[str]) -> dict[str, list[tuple[int,
     }
 
 
-def mentioned_sources(question: str, sources: Iterable[str]) -> set[str]:
-    """The known sources (exact stored names) that the question names (the longest name wins)."""
-    return set(_named_spans(question.lower(), sources))
+def mentioned_sources(question: str, sources: Iterable[str], *, cased: bool | None = None) -> set[str]:
+    """The known sources (exact stored names) that the question names (the longest name wins); `cased`
+    as in `_named_spans`, by default read from `question` (a part of a question passes the whole's)."""
+    return set(_named_spans(question, sources, cased=uses_capitals(question) if cased is None else cased))
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +242,7 @@ def read_question(question: str, known_sources: Iterable[str], *, year: int | No
     passage text (by BM25 or by embedding) only adds noise; the outlet is used through the documents'
     `source` instead (boosts, attributed clauses). Dates stay in the content, since events have dates too.
     """
-    named = _named_spans(question.lower(), known_sources)
+    named = _named_spans(question, known_sources, cased=uses_capitals(question))
     spans = sorted(span for found in named.values() for span in found)
     content, end = [], 0
     for start, stop in spans:  # one name may match twice ("cbssports", "cbssports.com"): cut their union
@@ -244,6 +262,41 @@ def read_question(question: str, known_sources: Iterable[str], *, year: int | No
 _CLAUSE_BREAK = re.compile(
     r"[,;:?!]|\s(?:while|whereas|but|as reported by|according to|reported by)\s", re.IGNORECASE
 )
+
+
+# A quotation opens after a space or bracket and closes before a space or punctuation; an apostrophe inside
+# a word ("Ramaswamy's") does neither. Straight single quotes double as apostrophes ("Spears' lithium"),
+# so a closing one only counts once a quotation is open.
+_QUOTE_OPEN = re.compile(r"(?:(?<=^)|(?<=[\s(\[]))['\"“‘](?=\w)")
+_QUOTE_CLOSE = {"'": re.compile(r"(?<=[\w.,!?%])'(?!\w)"), '"': re.compile(r'"'), "“": re.compile(r"[”\"]"),
+                "‘": re.compile(r"[’']")}
+
+
+def quotations(question: str) -> list[tuple[int, int]]:
+    """Where the question quotes a report: (start, end) of each quotation, its marks included."""
+    found: list[tuple[int, int]] = []
+    position = 0
+    while (opening := _QUOTE_OPEN.search(question, position)) is not None:
+        closing = _QUOTE_CLOSE[opening.group()].search(question, opening.end())
+        if closing is None:
+            break
+        found.append((opening.start(), closing.end()))
+        position = closing.end()
+    return found
+
+
+def _clause_parts(question: str) -> list[str]:
+    """The question cut at each clause break that is not inside a quotation (a quoted claim is one claim,
+    whatever punctuation it holds)."""
+    quoted = quotations(question)
+    parts, start = [], 0
+    for found in _CLAUSE_BREAK.finditer(question):
+        if any(a < found.start() < b for a, b in quoted):
+            continue
+        parts.append(question[start:found.start()])
+        start = found.end()
+    parts.append(question[start:])
+    return [part.strip() for part in parts]
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,8 +328,9 @@ def clauses(
     known = list(sources)
     kept: list[tuple[str, set[str]]] = []
     pending: set[str] = set()
-    for part in (piece.strip() for piece in _CLAUSE_BREAK.split(question)):
-        named = mentioned_sources(part, known) if known else set()
+    cased = uses_capitals(question)
+    for part in _clause_parts(question):
+        named = mentioned_sources(part, known, cased=cased) if known else set()
         if len(set(query_terms(part)) - ignore) >= min_terms:
             kept.append((part, named | pending))
             pending = set()

@@ -65,6 +65,41 @@ def test_a_longer_outlet_name_is_not_also_read_as_the_shorter_one_inside_it() ->
     }
 
 
+def test_an_outlet_name_counts_only_written_as_a_name_unless_the_question_is_all_lower_case() -> None:
+    feeds = ["The Age", "Fortune", "The Independent - Sports"]
+    question = "Did The Independent report on Britney Spears' struggles at the age of 21, and her fortune?"
+    assert query_hints.mentioned_sources(question, feeds) == {"The Independent - Sports"}
+    assert query_hints.read_question(question, feeds).sources == {"The Independent - Sports"}
+    assert query_hints.mentioned_sources("What did The Age and Fortune report?", feeds) == {"The Age", "Fortune"}
+    # Typed without capitals, a question has no case to go by: names match as they are spelled.
+    assert query_hints.mentioned_sources("what did the age report about the pier?", feeds) == {"The Age"}
+    # A part of a question is read with the whole question's case.
+    parts = query_hints.clauses(
+        "Did The Age say the council closed the old pier, while storm damage hit at the age of the ferry?",
+        sources=feeds, ignore={"age"},
+    )
+    assert [clause.sources for clause in parts] == [{"The Age"}, frozenset()]
+
+
+def test_a_quoted_claim_is_one_clause_whatever_punctuation_it_holds() -> None:
+    question = (
+        "Did Harbor Times report 'the council closed the old pier, citing storm damage', while Valley Post "
+        "wrote that Ramaswamy's ferry service resumed in spring?"
+    )
+    assert [clause.text for clause in query_hints.clauses(question)] == [
+        "Did Harbor Times report 'the council closed the old pier, citing storm damage'",
+        "Valley Post wrote that Ramaswamy's ferry service resumed in spring",
+    ]
+    assert query_hints.quotations('He said “no, never” and “maybe”; Spears\' fans said "yes, now"') == [
+        (8, 19), (24, 31), (51, 61),
+    ]
+    # A mark that never closes quotes nothing: the question splits as usual.
+    unclosed = "Did the council say 'the old pier closed, after heavy storm damage struck the coast?"
+    assert [clause.text for clause in query_hints.clauses(unclosed)] == [
+        "Did the council say 'the old pier closed", "after heavy storm damage struck the coast",
+    ]
+
+
 def test_a_question_s_content_leaves_out_the_outlets_it_names_but_keeps_its_dates() -> None:
     feeds = ["CBSSports.com", "Harbor Times", "Valley Post"]
     hints = query_hints.read_question(
