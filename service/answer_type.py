@@ -36,7 +36,7 @@ _FOCUS = re.compile(rf"^\W*(?:\w+\s+)?(?:what|which)\s+({_KIND_NOUNS})\b", re.IG
 _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^\s*(how many|how much|what (?:number|percentage|share|amount))\b", re.I), "number"),
     (
-        re.compile(r"^\s*(when|what (?:date|day|year|month|time)|on what date|in what year|in which year)\b", re.I),
+        re.compile(r"^\s*(when|(?:on |in )?(?:what|which) (?:date|day|year|month|time))\b", re.I),
         "date",
     ),
     (re.compile(r"^\s*(who|whom|whose)\b", re.I), "name"),

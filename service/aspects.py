@@ -47,6 +47,19 @@ class Aspect:
         return answer.evidence_coverage(text, self.weights) if self.is_clause else 1.0
 
 
+def _outlet_words(sources: AbstractSet[str]) -> set[str]:
+    aliases = [alias for source in sources for alias in query_hints.source_aliases(source)]
+    return {term for alias in aliases for term in lexical.query_terms(alias)}
+
+
+def claims(question: str, sources: AbstractSet[str], *, year: int | None = None) -> list[query_hints.Clause]:
+    """The question's separate claims (`query_hints.clauses`), when it makes several; the names of the
+    outlets it names (`sources`) are no claim words."""
+    return query_hints.clauses(
+        question, sources=sources, ignore=_outlet_words(sources), min_terms=MIN_CLAUSE_TERMS, year=year
+    )
+
+
 def question_aspects(
     question: str,
     weights: Mapping[str, float],
@@ -62,11 +75,9 @@ def question_aspects(
     A clause that names one date ("the report published on October 7") is supported only by reports of
     that date (`year`: the year a bound without one refers to, as in `query_hints.mentioned_dates`).
     """
-    aliases = [alias for source in sources for alias in query_hints.source_aliases(source)]
-    outlet_words = {term for alias in aliases for term in lexical.query_terms(alias)}
+    outlet_words = _outlet_words(sources)
     found: list[Aspect] = []
-    clauses = query_hints.clauses(question, sources=sources, ignore=outlet_words, min_terms=MIN_CLAUSE_TERMS, year=year)
-    for clause in clauses:
+    for clause in claims(question, sources, year=year):
         terms = set(lexical.query_terms(clause.text)) - outlet_words
         clause_weights = {term: w for term, w in weights.items() if term in terms}
         outlets: list[str | None] = [*sorted(clause.sources)] or [None]

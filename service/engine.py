@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ import numpy as np
 
 from ingest.encoder import Encoder
 from ingest.index import Index, reading
-from service import abstention, answer, lexical, query_hints, thesaurus
+from service import abstention, answer, aspects, lexical, query_hints, redundancy, thesaurus
 from service.filters import Filters
 from service.query_cache import QueryVectorCache
 from service.retrieval import Hit, RetrievalOptions, known_sources, latest_year, retrieve
@@ -60,6 +61,15 @@ def _within_budget(hits: list[Hit], max_tokens: int | None) -> list[Hit]:
     return kept
 
 
+def _repeated_name(hints: query_hints.QuestionHints, texts: list[str]) -> re.Pattern[str] | None:
+    """How an answer span names the entity the passages repeat, for a question that asks for a name
+    through several claims (`service.redundancy`); None for any other question."""
+    if not redundancy.asks_for_name(hints.question) or len(aspects.claims(hints.question, hints.sources)) < 2:
+        return None
+    found = redundancy.repeated_name(hints.question, texts)
+    return found.pattern(texts[: answer.ANSWER_PASSAGES]) if found else None
+
+
 @dataclass(frozen=True, slots=True)
 class IndexFacts:
     """What reading a question needs to know of the whole index, as of one generation."""
@@ -106,7 +116,7 @@ class QueryEngine:
             weights = self._term_weights(hints.content)
             options = RetrievalOptions(k=request.k, filters=request.filters)
             hits = retrieve(self.index, hints, vector, options, weights)
-            results.append(self._answer(request, vector, _within_budget(hits, request.max_tokens), weights))
+            results.append(self._answer(request, hints, vector, _within_budget(hits, request.max_tokens), weights))
         took = (time.perf_counter() - started) * 1000 / max(len(requests), 1)
         for result in results:
             result.took_ms = round(took, 3)
@@ -126,13 +136,21 @@ class QueryEngine:
             return lexical.idf_weights(db, terms)
 
     def _answer(
-        self, request: QueryRequest, query_vector: np.ndarray, hits: list[Hit], weights: dict[str, float]
+        self,
+        request: QueryRequest,
+        hints: query_hints.QuestionHints,
+        query_vector: np.ndarray,
+        hits: list[Hit],
+        weights: dict[str, float],
     ) -> QueryResult:
         texts = [hit.chunk.text for hit in hits]
-        scores = answer.score_sentences(request.question, texts, weights)
-        candidates = answer.shortlist(scores)
-        similarity = self._similarities(query_vector, [texts[c.passage][c.start : c.end] for c in candidates])
-        ranked = answer.rerank(candidates, similarity)
+        ranked, scores = self._ranked_spans(request.question, query_vector, texts, weights, None)
+        # Whether to answer is judged on the span that states the question best, as the abstention model
+        # was fitted; the name the passages repeat only changes which span is shown.
+        evidence = ranked[0] if ranked else None
+        favoured = _repeated_name(hints, texts)
+        if favoured is not None:
+            ranked, scores = self._ranked_spans(request.question, query_vector, texts, weights, favoured)
         if ranked:
             ranked[0] = answer.whole_quotation(texts[ranked[0].passage], ranked[0])
         top = ranked[0] if ranked else None
@@ -141,7 +159,7 @@ class QueryEngine:
             PassageResult(hit, (best[i].start, best[i].end) if i in best else None) for i, hit in enumerate(hits)
         ]
         span = texts[top.passage][top.start : top.end] if top is not None else None
-        support = abstention.support_features(hits, top, weights)
+        support = abstention.support_features(hits, evidence, weights)
         confidence = abstention.confidence(support)
         support |= {"confidence": confidence, **abstention.typed_feature(request.question, span)}
         result = QueryResult(request.question, None, passages, 0.0, support)
@@ -149,6 +167,20 @@ class QueryEngine:
             citations = answer.citations_for(span, texts, top.passage)
             result.answer = AnswerResult(span, citations, round(confidence, 4))
         return result
+
+    def _ranked_spans(
+        self,
+        question: str,
+        query_vector: np.ndarray,
+        texts: list[str],
+        weights: dict[str, float],
+        favoured: re.Pattern[str] | None,
+    ) -> tuple[list[answer.SentenceScore], list[answer.SentenceScore]]:
+        """The shortlisted answer spans re-ranked with their embeddings, and every span's lexical score."""
+        scores = answer.score_sentences(question, texts, weights, favoured=favoured)
+        candidates = answer.shortlist(scores)
+        similarity = self._similarities(query_vector, [texts[c.passage][c.start : c.end] for c in candidates])
+        return answer.rerank(candidates, similarity), scores
 
     def _similarities(self, query_vector: np.ndarray, spans: list[str]) -> list[float]:
         if not spans:

@@ -1,0 +1,111 @@
+"""The name that a multi-claim question's passages keep repeating: its likely answer (pure).
+
+"Who is the individual who pleaded not guilty to fraud, struggled to manage a fast-growing exchange and is
+accused of ...?" describes its answer through several claims, each from a different report. No single
+sentence states them all, so the sentence that best matches the question often names someone else; but
+the passages retrieved for the claims share one name, the answer's. Answer redundancy (Clarke, Cormack &
+Lynam, SIGIR 2001; Brill, Dumais & Banko, EMNLP 2002) picks the candidate mentioned most often across the
+retrieved passages. On MultiHop-RAG dev's 194 inference questions the most mentioned name of the top 10
+passages is the gold answer for 164, while the best-matching sentence holds it for 97 (docs/quality.md).
+A question with one claim is answered by the sentence that states it; there, the most mentioned name is
+the story's main actor, whoever the question asks about, so it is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from service import answer_type
+
+# Capitalised words, joined by spaces or hyphens ("Sam Bankman-Fried", "OpenAI"); a word needs a lower-case
+# letter, so acronyms and shouted headlines are left out. A sentence's capitalised first word is told from a
+# name by the passages writing it in lower case elsewhere (`repeated_name`).
+_NAME = re.compile(r"\b[A-Z]\w*[a-z]\w*(?:[ -][A-Z]\w*[a-z]\w*)*")
+_CALENDAR = re.compile(
+    r"^(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$"
+)
+# Questions whose answer is a named entity: a person, an organisation, a product, a team.
+_ASKS_FOR_NAME = re.compile(
+    r"^\s*(?:who|whom|whose|which|what is the name|"
+    r"what (?:entity|organization|organisation|company|firm|person|individual))\b",
+    re.IGNORECASE,
+)
+
+
+_NOT_NAMES = ("number", "date", "place")
+
+
+@dataclass(frozen=True, slots=True)
+class RepeatedName:
+    """The most mentioned name: `key` is its last word, lower case, by which shorter mentions count too
+    ("Bankman-Fried" for "Sam Bankman-Fried"); `full` its longest form in the passages."""
+
+    key: str
+    full: str
+    mentions: int
+
+    def pattern(self, passages: Sequence[str]) -> re.Pattern[str]:
+        """How a span must mention it: by its full form when one of `passages` gives it (an answer that
+        names the entity as the reports introduce it), else by its last word in any case."""
+        full = re.compile(rf"(?<![\w-]){re.escape(self.full)}(?![\w-])")
+        if any(full.search(text) for text in passages):
+            return full
+        return re.compile(rf"(?<![\w-]){re.escape(self.key)}(?![\w-])", re.IGNORECASE)
+
+
+def asks_for_name(question: str) -> bool:
+    """"Who ...", "Which company ...": not "Which year" or "Which city" (a date or a place)."""
+    return bool(_ASKS_FOR_NAME.search(question)) and answer_type.expected_type(question) not in _NOT_NAMES
+
+
+_WORD = re.compile(r"[\w-]+")
+
+
+def _words(text: str) -> set[str]:
+    """The words of `text` as written (hyphenated ones whole)."""
+    return set(_WORD.findall(text))
+
+
+def _key(name: str) -> str:
+    return name.split()[-1].lower()
+
+
+def repeated_name(question: str, passages: Sequence[str]) -> RepeatedName | None:
+    """The name the passages mention most often, when one does strictly more often than any other.
+
+    Left out: names the question already gives (their last word), month and weekday names, and words the
+    passages also write in lower case (a common word that opened a quotation or a line).
+    """
+    asked = _words(question.lower())
+    written = set().union(*map(_words, passages))
+    counts: Counter[str] = Counter()
+    longest: dict[str, str] = {}
+    for text in passages:
+        for match in _NAME.finditer(text):
+            name = _without_common_words(match.group(), written)
+            key = _key(name)
+            if _CALENDAR.match(name) or key in asked:
+                continue
+            counts[key] += 1
+            if len(name) > len(longest.get(key, "")):
+                longest[key] = name
+    ranked = [
+        (key, count) for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        if key not in written
+    ]
+    if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+        return None
+    key, count = ranked[0]
+    return RepeatedName(key, longest[key], count)
+
+
+def _without_common_words(name: str, written: set[str]) -> str:
+    """`name` without leading words also `written` in lower case ("On Amazon" at a line's start)."""
+    words = name.split(" ")
+    while len(words) > 1 and words[0].lower() in written:
+        words.pop(0)
+    return " ".join(words)
