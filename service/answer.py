@@ -25,8 +25,9 @@ from service.thesaurus import Related, Thesaurus
 _WORD = re.compile(r"\w+")
 ANSWER_PASSAGES = 3  # the answer comes from the best few passages, where retrieval is most precise
 TYPE_BONUS = 0.25
-# A span naming the entity a multi-claim question's passages repeat doubles its score: measured 0.5 / 1 / 2
-# on MultiHop-RAG dev, answer accuracy +9 / +14 / +12 questions net (docs/quality.md).
+# A span naming the entity a multi-claim question's passages repeat doubles its score: 0.5 / 1 / 2 measured on
+# MultiHop-RAG dev with an earlier form of the vote, answer accuracy +9 / +14 / +12 questions net
+# (docs/quality.md).
 REPEATED_NAME_BONUS = 1.0
 RANK_PRIOR = 0.05
 PAIR_FACTOR = 0.85  # a pair must cover clearly more of the question than either sentence alone

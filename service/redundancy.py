@@ -35,7 +35,7 @@ _ASKS_FOR_NAME = re.compile(
     re.IGNORECASE,
 )
 
-
+# "Which year", "which city": the answer is a date or a place, whose candidates `answer_type` reads.
 _NOT_NAMES = ("number", "date", "place")
 
 
