@@ -42,7 +42,7 @@ _NOT_NAMES = ("number", "date", "place")
 @dataclass(frozen=True, slots=True)
 class RepeatedName:
     """The most mentioned name: `key` is its last word, lower case, by which shorter mentions count too
-    ("Bankman-Fried" for "Sam Bankman-Fried"); `full` its longest form in the passages."""
+    ("Bankman-Fried" for "Sam Bankman-Fried"); `full` how the passages usually write it in full."""
 
     key: str
     full: str
@@ -83,7 +83,7 @@ def repeated_name(question: str, passages: Sequence[str]) -> RepeatedName | None
     asked = _words(question.lower())
     written = set().union(*map(_words, passages))
     counts: Counter[str] = Counter()
-    longest: dict[str, str] = {}
+    forms: dict[str, Counter[str]] = {}
     for text in passages:
         for match in _NAME.finditer(text):
             name = _without_common_words(match.group(), written)
@@ -91,8 +91,7 @@ def repeated_name(question: str, passages: Sequence[str]) -> RepeatedName | None
             if _CALENDAR.match(name) or key in asked:
                 continue
             counts[key] += 1
-            if len(name) > len(longest.get(key, "")):
-                longest[key] = name
+            forms.setdefault(key, Counter())[name] += 1
     ranked = [
         (key, count) for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         if key not in written
@@ -100,7 +99,15 @@ def repeated_name(question: str, passages: Sequence[str]) -> RepeatedName | None
     if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
         return None
     key, count = ranked[0]
-    return RepeatedName(key, longest[key], count)
+    return RepeatedName(key, _full_form(forms[key]), count)
+
+
+def _full_form(forms: Counter[str]) -> str:
+    """How the passages usually write the name in full: the most frequent form of several words that
+    occurs at least twice ("Sam Bankman-Fried", not a one-off "Gabe Bankman-Fried" or "Boyhood Messi"),
+    else the most frequent form. Ties go to the longer form, then the alphabetically first."""
+    repeated = [form for form, count in forms.items() if " " in form and count >= 2]
+    return min(repeated or forms, key=lambda form: (-forms[form], -len(form), form))
 
 
 def _without_common_words(name: str, written: set[str]) -> str:

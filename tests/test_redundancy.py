@@ -52,6 +52,9 @@ def test_the_most_mentioned_name_is_found_by_its_last_word_and_given_in_full() -
     # The full form where the passages give it; the last word in any case where they do not.
     full = found.pattern(passages)
     assert full.search("as Mara Quell said") and not full.search("as Quell said")
+    # The usual full form, not the longest: a one-off "Gabe Quell" (a brother, say) is someone else.
+    brother = redundancy.repeated_name(MULTI_CLAIM, [*passages, "Her brother Gabe Quell spoke for her."])
+    assert brother is not None and (brother.full, brother.mentions) == ("Mara Quell", 5)
     short = found.pattern(["Quell declined to comment."])
     assert short.search("QUELL said no") and not short.search("Mara Quellmann")
 
