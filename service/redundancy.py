@@ -82,20 +82,15 @@ def repeated_name(question: str, passages: Sequence[str]) -> RepeatedName | None
     """
     asked = _words(question.lower())
     written = set().union(*map(_words, passages))
-    counts: Counter[str] = Counter()
-    forms: dict[str, Counter[str]] = {}
+    forms: dict[str, Counter[str]] = {}  # each name's forms by its key, with their mention counts
     for text in passages:
         for match in _NAME.finditer(text):
             name = _without_common_words(match.group(), written)
             key = _key(name)
-            if _CALENDAR.match(name) or key in asked:
+            if _CALENDAR.match(name) or key in asked or key in written:
                 continue
-            counts[key] += 1
             forms.setdefault(key, Counter())[name] += 1
-    ranked = [
-        (key, count) for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-        if key not in written
-    ]
+    ranked = sorted(((key, found.total()) for key, found in forms.items()), key=lambda item: (-item[1], item[0]))
     if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
         return None
     key, count = ranked[0]
