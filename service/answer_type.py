@@ -13,11 +13,14 @@ _NUMBER = re.compile(
     r"fifty|hundreds?|thousands?|millions?|billions?|dozens?)\b",
     re.IGNORECASE,
 )
-_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December")
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTH = rf"(?:{'|'.join(MONTH_NAMES)})"
 # News dates a report relative to itself as often as absolutely ("on Sunday", "yesterday").
 _DATE = re.compile(
     rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}\b|\b(?:1[89]|20)\d\d\b|\b\d{{1,2}}\.\d{{1,2}}\.\d{{4}}\b"
-    r"|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|[Yy]esterday|[Tt]oday|[Tt]onight|[Tt]omorrow)\b"
+    rf"|\b(?:{'|'.join(WEEKDAY_NAMES)}|[Yy]esterday|[Tt]oday|[Tt]onight|[Tt]omorrow)\b"
 )
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[\s-][A-Z][a-z]+)*")
 _PLACE_WORDS = re.compile(r"\b(?:in|from|at|to)\s+[A-Z][a-z]+")

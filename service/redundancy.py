@@ -24,10 +24,7 @@ from service import answer_type
 # letter, so acronyms and shouted headlines are left out. A sentence's capitalised first word is told from a
 # name by the passages writing it in lower case elsewhere (`repeated_name`).
 _NAME = re.compile(r"\b[A-Z]\w*[a-z]\w*(?:[ -][A-Z]\w*[a-z]\w*)*")
-_CALENDAR = re.compile(
-    r"^(?:January|February|March|April|May|June|July|August|September|October|November|December|"
-    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$"
-)
+_CALENDAR = frozenset(answer_type.MONTH_NAMES + answer_type.WEEKDAY_NAMES)
 # Questions whose answer is a named entity: a person, an organisation, a product, a team.
 _ASKS_FOR_NAME = re.compile(
     r"^\s*(?:who|whom|whose|which|what is the name|"
@@ -87,7 +84,7 @@ def repeated_name(question: str, passages: Sequence[str]) -> RepeatedName | None
         for match in _NAME.finditer(text):
             name = _without_common_words(match.group(), written)
             key = _key(name)
-            if _CALENDAR.match(name) or key in asked or key in written:
+            if name in _CALENDAR or key in asked or key in written:
                 continue
             forms.setdefault(key, Counter())[name] += 1
     ranked = sorted(((key, found.total()) for key, found in forms.items()), key=lambda item: (-item[1], item[0]))
