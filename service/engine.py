@@ -48,6 +48,19 @@ class QueryResult:
     support: dict[str, float] = field(default_factory=dict)
 
 
+def _answer_passage_first(passages: list[PassageResult], citations: list[int]) -> tuple[list[PassageResult], list[int]]:
+    """The passages with the answer's own (`citations[0]`) moved to the top, the others in rank order, and
+    the citations renumbered to match.
+
+    The passage an answer quotes is the strongest evidence the ranking holds for the question: retrieval
+    scored passages as wholes, the answer step read every sentence of them. Promoting it is reader-guided
+    re-ranking (Mao et al., 2021), and it keeps the answer and the first result from disagreeing.
+    """
+    order = [citations[0], *(i for i in range(len(passages)) if i != citations[0])]
+    moved_to = {old: new for new, old in enumerate(order)}
+    return [passages[i] for i in order], [moved_to[i] for i in citations]
+
+
 def _within_budget(hits: list[Hit], max_tokens: int | None) -> list[Hit]:
     """Passages in rank order while their LLM token total stays within the budget."""
     if max_tokens is None:
@@ -165,6 +178,7 @@ class QueryEngine:
         result = QueryResult(request.question, None, passages, 0.0, support)
         if top is not None and span is not None and abstention.answers(support):
             citations = answer.citations_for(span, texts, top.passage)
+            result.passages, citations = _answer_passage_first(passages, citations)
             result.answer = AnswerResult(span, citations, round(confidence, 4))
         return result
 

@@ -287,6 +287,27 @@ def test_the_question_may_name_a_thing_in_other_words(kz_client: TestClient) -> 
     assert "Defense Minister Sergei Shoigu" in body["passages"][0]["text"]
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "On which day did the demonstrations in Kazakhstan start?",
+        "What date did the first aircraft carrying Russian troops land in Alma-Ata?",
+        "Where did the worst pogroms of the unrest happen?",
+    ],
+)
+def test_the_passage_the_answer_quotes_ranks_first(kz_client: TestClient, question: str) -> None:
+    """Retrieval ranks each of these answers' passage second; the answer step, reading every sentence,
+    finds the answer there, so that passage is shown first and the citations are renumbered with it."""
+    body = ask(kz_client, question, k=5)
+    citations = body["answer"]["citations"]
+    assert citations[0] == 0
+    first = body["passages"][0]
+    assert first["text"][first["highlight"]["start"] : first["highlight"]["end"]] == body["answer"]["text"]
+    assert [p["rank"] for p in body["passages"]] == list(range(1, len(body["passages"]) + 1))
+    for cited in citations:
+        assert body["answer"]["text"] in body["passages"][cited]["text"]
+
+
 def _widened(text: str, sentence: str) -> str:
     start = text.index(sentence)
     span = answer.whole_quotation(text, answer.SentenceScore(0, start, start + len(sentence), 1.0, 1.0))
