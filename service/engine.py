@@ -6,13 +6,14 @@ import re
 import sqlite3
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from ingest.encoder import Encoder
 from ingest.index import Index, reading
-from service import abstention, answer, aspects, lexical, query_hints, redundancy, thesaurus
+from service import abstention, answer, aspects, lexical, query_hints, redundancy, spelling, thesaurus
 from service.filters import Filters
 from service.query_cache import QueryVectorCache
 from service.retrieval import Hit, RetrievalOptions, known_sources, latest_year, retrieve
@@ -120,9 +121,11 @@ class QueryEngine:
         started = time.perf_counter()
         with reading(self.index) as db:
             facts = self._index_facts(db)
-        questions = [
-            query_hints.read_question(request.question, facts.outlets, year=facts.latest_year) for request in requests
-        ]
+            # Read in the index's spelling ("stabilised" where the reports write "stabilized"); the response
+            # still echoes the question as asked.
+            in_index = partial(lexical.indexed_words, db)
+            asked = [spelling.index_spelling(request.question, in_index) for request in requests]
+        questions = [query_hints.read_question(question, facts.outlets, year=facts.latest_year) for question in asked]
         query_vectors = self.cache.get_many([hints.content for hints in questions])
         results = []
         for request, hints, vector in zip(requests, questions, query_vectors, strict=True):
@@ -157,13 +160,13 @@ class QueryEngine:
         weights: dict[str, float],
     ) -> QueryResult:
         texts = [hit.chunk.text for hit in hits]
-        ranked, scores = self._ranked_spans(request.question, query_vector, texts, weights, None)
+        ranked, scores = self._ranked_spans(hints.question, query_vector, texts, weights, None)
         # Whether to answer is judged on the span that states the question best, as the abstention model
         # was fitted; the name the passages repeat only changes which span is shown.
         evidence = ranked[0] if ranked else None
         favoured = _repeated_name(hints, texts)
         if favoured is not None:
-            ranked, scores = self._ranked_spans(request.question, query_vector, texts, weights, favoured)
+            ranked, scores = self._ranked_spans(hints.question, query_vector, texts, weights, favoured)
         if ranked:
             ranked[0] = answer.whole_quotation(texts[ranked[0].passage], ranked[0])
         top = ranked[0] if ranked else None
@@ -174,7 +177,7 @@ class QueryEngine:
         span = texts[top.passage][top.start : top.end] if top is not None else None
         support = abstention.support_features(hits, evidence, weights)
         confidence = abstention.confidence(support)
-        support |= {"confidence": confidence, **abstention.typed_feature(request.question, span)}
+        support |= {"confidence": confidence, **abstention.typed_feature(hints.question, span)}
         result = QueryResult(request.question, None, passages, 0.0, support)
         if top is not None and span is not None and abstention.answers(support):
             citations = answer.citations_for(span, texts, top.passage)

@@ -6,6 +6,7 @@ import math
 import re
 import sqlite3
 import threading
+from collections.abc import Iterable
 from functools import lru_cache
 
 import snowballstemmer
@@ -77,13 +78,26 @@ def _stemmed(word: str) -> str:
     return str(stemmer.stemWord(word))
 
 
+def _passage_frequencies(db: sqlite3.Connection, stems: Iterable[str]) -> dict[str, int]:
+    """How many passages hold each stem (FTS5's own vocabulary); stems no passage holds are absent."""
+    unique = sorted(set(stems))
+    marks = ",".join("?" * len(unique))
+    return dict(db.execute(f"SELECT term, doc FROM chunk_vocab WHERE term IN ({marks})", unique))
+
+
+def indexed_words(db: sqlite3.Connection, words: Iterable[str]) -> set[str]:
+    """Those of `words` whose stem some passage holds."""
+    stems = {word: stem(word) for word in words}
+    held = _passage_frequencies(db, stems.values())
+    return {word for word, s in stems.items() if s in held}
+
+
 def idf_weights(db: sqlite3.Connection, terms: list[str]) -> dict[str, float]:
     """BM25-style IDF of each (surface) term over chunks; unseen terms get the maximum weight. Keys keep the
     order of `terms` (the question's word order, which evidence coverage's term proximity reads)."""
     total = max(int(db.execute("SELECT count(*) FROM chunks").fetchone()[0]), 1)
     stems = {term: stem(term) for term in terms}
-    marks = ",".join("?" * len(stems))
-    frequency = dict(db.execute(f"SELECT term, doc FROM chunk_vocab WHERE term IN ({marks})", list(stems.values())))
+    frequency = _passage_frequencies(db, stems.values())
     return {
         term: math.log(1 + (total - frequency.get(s, 0) + 0.5) / (frequency.get(s, 0) + 0.5))
         for term, s in stems.items()
