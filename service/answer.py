@@ -225,7 +225,9 @@ def score_sentences(question: str, passages: Sequence[str], weights: Mapping[str
             positions = stem_positions(sentence)
             stems = positions.keys()
             covered = _share(stemmed, stems, related=False)
-            factor = 1.0 + (TYPE_BONUS if answer_type.offers_answer(question, kind, sentence) else 0.0)
+            # The bonus goes to a date the reader can place without the report's own date (answer_type).
+            offers = answer_type.offers_answer(question, kind, sentence, relative_days=False)
+            factor = 1.0 + (TYPE_BONUS if offers else 0.0)
             factor *= min(1.0, 2 * novelty(question_stems, stems))  # full credit from 50% new words
             factor *= PAIR_FACTOR if is_pair else 1.0
             factor *= 1.0 + (REPEATED_NAME_BONUS if favoured is not None and favoured.search(sentence) else 0.0)

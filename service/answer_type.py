@@ -17,11 +17,15 @@ MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "
                "November", "December")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTH = rf"(?:{'|'.join(MONTH_NAMES)})"
-# News dates a report relative to itself as often as absolutely ("on Sunday", "yesterday").
-_DATE = re.compile(
+# News dates a report relative to itself as often as absolutely ("on Sunday", "yesterday"). A relative day
+# still answers "when" (relative to the report), but a span that dates the event outright is the better
+# answer: "today I turned to the CSTO" loses to "On January 5, ... Tokayev turned to the CSTO".
+_CALENDAR_DATE = (
     rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}\b|\b(?:1[89]|20)\d\d\b|\b\d{{1,2}}\.\d{{1,2}}\.\d{{4}}\b"
-    rf"|\b(?:{'|'.join(WEEKDAY_NAMES)}|[Yy]esterday|[Tt]oday|[Tt]onight|[Tt]omorrow)\b"
+    rf"|\b(?:{'|'.join(WEEKDAY_NAMES)})\b"
 )
+_DATE = re.compile(rf"{_CALENDAR_DATE}|\b(?:[Yy]esterday|[Tt]oday|[Tt]onight|[Tt]omorrow)\b")
+_DATE_ON_ITS_OWN = re.compile(_CALENDAR_DATE)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[\s-][A-Z][a-z]+)*")
 _PLACE_WORDS = re.compile(r"\b(?:in|from|at|to)\s+[A-Z][a-z]+")
 # Cue phrases, not entities: a condition or a reason is a clause, recognised by its connective.
@@ -62,11 +66,11 @@ def expected_type(question: str) -> str | None:
     return None
 
 
-def _candidates(kind: str, text: str) -> set[str]:
+def _candidates(kind: str, text: str, *, relative_days: bool) -> set[str]:
     if kind == "number":
         return {m.group(0).lower() for m in _NUMBER.finditer(text)}
     if kind == "date":
-        return {m.group(0).lower() for m in _DATE.finditer(text)}
+        return {m.group(0).lower() for m in (_DATE if relative_days else _DATE_ON_ITS_OWN).finditer(text)}
     if kind == "place":
         return {m.group(0).split()[-1].lower() for m in _PLACE_WORDS.finditer(text)}
     return {m.group(0).lower() for m in _NAME.finditer(text)}
@@ -78,11 +82,12 @@ def focus_word(question: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def offers_answer(question: str, kind: str | None, sentence: str) -> bool:
-    """True when the sentence holds a candidate of the expected type that the question lacks."""
+def offers_answer(question: str, kind: str | None, sentence: str, *, relative_days: bool = True) -> bool:
+    """True when the sentence holds a candidate of the expected type that the question lacks; without
+    `relative_days`, "today", "yesterday", "tonight" and "tomorrow" are no date candidates."""
     if kind is None:
         return False
     if kind in ("condition", "reason"):
         return bool((_CONDITION if kind == "condition" else _REASON).search(sentence))
     asked = question.lower()
-    return any(candidate not in asked for candidate in _candidates(kind, sentence))
+    return any(candidate not in asked for candidate in _candidates(kind, sentence, relative_days=relative_days))

@@ -308,6 +308,17 @@ def test_the_passage_the_answer_quotes_ranks_first(kz_client: TestClient, questi
         assert body["answer"]["text"] in body["passages"][cited]["text"]
 
 
+def test_a_relative_day_counts_as_a_date_but_a_calendar_date_is_preferred(kz_client: TestClient) -> None:
+    question = "When did Tokayev formally ask the CSTO states for help?"
+    quoted = "Relying on the treaty, today I turned to the heads of the CSTO states."
+    assert answer_type.offers_answer(question, "date", quoted)  # it does answer, relative to the report
+    assert not answer_type.offers_answer(question, "date", quoted, relative_days=False)
+    assert answer_type.offers_answer(question, "date", "On January 5, Tokayev turned to the CSTO.", relative_days=False)
+    # Tokayev's own "today I turned to the heads of the CSTO states" matches more words; the report that
+    # dates his request is the answer.
+    assert "January 5" in ask(kz_client, question, k=5)["answer"]["text"]
+
+
 def _widened(text: str, sentence: str) -> str:
     start = text.index(sentence)
     span = answer.whole_quotation(text, answer.SentenceScore(0, start, start + len(sentence), 1.0, 1.0))
