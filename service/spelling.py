@@ -24,9 +24,9 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # analyse / analyze
         (r"^(\w+)ys(e|ed|es|ing)$", r"\1yz\2"),
         (r"^(\w+)yz(e|ed|es|ing)$", r"\1ys\2"),
-        # litre / liter, centres / centers
-        (r"^(\w*[^aeiou\W])re(s?)$", r"\1er\2"),
-        (r"^(\w*[^aeiou\W])er(s?)$", r"\1re\2"),
+        # litre / liter, centres / centers, fibre / fiber, meagre / meager (not "acre" / "Acer")
+        (r"^(\w+[tbg])re(s?)$", r"\1er\2"),
+        (r"^(\w+[tbg])er(s?)$", r"\1re\2"),
         # colour / color, favourite / favorite, labourers / laborers (not "four", "hour", "tour")
         (r"^(\w{3,})our(s|ed|ing|able|ite|ites|er|ers)?$", r"\1or\2"),
         (r"^(\w{3,})or(s|ed|ing|able|ite|ites|er|ers)?$", r"\1our\2"),
