@@ -4,7 +4,7 @@ Stemming joins word forms but not spellings: Porter stems "stabilised" to "stabi
 "stabil", "litre" to "litr" and "liter" to "liter". A reader who writes "organisation" over reports that
 write "organization" then matches nothing. A question word the index never uses is therefore read as its
 other spelling when the index does use that one; a word the index knows is never changed, so the rules can
-run both ways without turning "sense" into "sence" or "officer" into "officre".
+run both ways without turning "sense" into "sence" or "water" into "watre".
 """
 
 from __future__ import annotations
@@ -14,29 +14,19 @@ from collections.abc import Callable, Collection, Iterable
 
 _WORD = re.compile(r"[A-Za-z]+")
 
-# Each pair of rules maps one spelling family to the other (lower-case whole words).
+# Spelling families as (what comes before, British, American, what may follow); each is read both ways.
+_FAMILIES = (
+    (r"\w{3,}", "is", "iz", "e|ed|es|ing|ation|ations|er|ers"),  # organise, stabilised, organisation
+    (r"\w+", "ys", "yz", "e|ed|es|ing"),  # analyse
+    (r"\w+[tbg]", "re", "er", "|s"),  # litre, centres, fibre, meagre (not "acre" / "Acer")
+    (r"\w{3,}", "our", "or", "|s|ed|ing|able|ite|ites|er|ers"),  # colour, favourite, labourers (not "four")
+    (r"\w+", "ence", "ense", "|s"),  # defence, licences
+    (r"\w+", "amme", "am", "|s"),  # programme
+)
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), replacement)
-    for pattern, replacement in (
-        # organise / organize, stabilised / stabilized, organisation / organization
-        (r"^(\w{3,})is(e|ed|es|ing|ation|ations|er|ers)$", r"\1iz\2"),
-        (r"^(\w{3,})iz(e|ed|es|ing|ation|ations|er|ers)$", r"\1is\2"),
-        # analyse / analyze
-        (r"^(\w+)ys(e|ed|es|ing)$", r"\1yz\2"),
-        (r"^(\w+)yz(e|ed|es|ing)$", r"\1ys\2"),
-        # litre / liter, centres / centers, fibre / fiber, meagre / meager (not "acre" / "Acer")
-        (r"^(\w+[tbg])re(s?)$", r"\1er\2"),
-        (r"^(\w+[tbg])er(s?)$", r"\1re\2"),
-        # colour / color, favourite / favorite, labourers / laborers (not "four", "hour", "tour")
-        (r"^(\w{3,})our(s|ed|ing|able|ite|ites|er|ers)?$", r"\1or\2"),
-        (r"^(\w{3,})or(s|ed|ing|able|ite|ites|er|ers)?$", r"\1our\2"),
-        # defence / defense, licences / licenses
-        (r"^(\w+)ence(s?)$", r"\1ense\2"),
-        (r"^(\w+)ense(s?)$", r"\1ence\2"),
-        # programme / program
-        (r"^(\w+)amme(s?)$", r"\1am\2"),
-        (r"^(\w+)am(s?)$", r"\1amme\2"),
-    )
+    (re.compile(rf"^({before}){this}({after})$"), rf"\g<1>{that}\g<2>")
+    for before, british, american, after in _FAMILIES
+    for this, that in ((british, american), (american, british))
 )
 
 
