@@ -81,6 +81,8 @@ def _stemmed(word: str) -> str:
 def _passage_frequencies(db: sqlite3.Connection, stems: Iterable[str]) -> dict[str, int]:
     """How many passages hold each stem (FTS5's own vocabulary); stems no passage holds are absent."""
     unique = sorted(set(stems))
+    if not unique:
+        return {}
     marks = ",".join("?" * len(unique))
     return dict(db.execute(f"SELECT term, doc FROM chunk_vocab WHERE term IN ({marks})", unique))
 
