@@ -319,6 +319,20 @@ def test_a_relative_day_counts_as_a_date_but_a_calendar_date_is_preferred(kz_cli
     assert "January 5" in ask(kz_client, question, k=5)["answer"]["text"]
 
 
+def test_a_british_spelling_finds_what_the_american_one_finds(kz_client: TestClient) -> None:
+    """The reports write "liter" and "stabilization"; the question's spelling must not change the results
+    (`service.spelling`)."""
+    for british, american in [
+        ("What did a litre of car fuel cost before the protests?",
+         "What did a liter of car fuel cost before the protests?"),
+        ("When was the situation in Kazakhstan stabilised?", "When was the situation in Kazakhstan stabilized?"),
+    ]:
+        asked, expected = ask(kz_client, british, k=5), ask(kz_client, american, k=5)
+        assert asked["question"] == british
+        assert [p["id"] for p in asked["passages"]] == [p["id"] for p in expected["passages"]]
+        assert asked["answer"] == expected["answer"]
+
+
 def _widened(text: str, sentence: str) -> str:
     start = text.index(sentence)
     span = answer.whole_quotation(text, answer.SentenceScore(0, start, start + len(sentence), 1.0, 1.0))
