@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ingest import sentence_vectors
 from ingest.encoder import ModelInfo, decode_probe
 from ingest.errors import IndexFormatError, ModelError
 
@@ -33,9 +34,14 @@ def library_versions() -> dict[str, str | None]:
 
 
 def new_manifest(
-    model: ModelInfo, *, index_spec: str, chunker: dict[str, int | None], title_max_tokens: int
+    model: ModelInfo,
+    *,
+    index_spec: str,
+    chunker: dict[str, int | None],
+    title_max_tokens: int,
+    sentence_vectors_stored: bool = True,
 ) -> dict[str, Any]:
-    return {
+    manifest = {
         "format_version": FORMAT_VERSION,
         "embedding_model": model.as_manifest(),
         "index_spec": index_spec,
@@ -47,6 +53,9 @@ def new_manifest(
         "generation": 0,
         "versions": library_versions(),
     }
+    if sentence_vectors_stored:
+        manifest["sentence_vectors"] = sentence_vectors.manifest_entry()
+    return manifest
 
 
 def check_format(manifest: dict[str, Any], index_dir: Path) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ingest import index as index_dir
 from ingest import manifest as manifest_file
-from ingest import store, vectors
+from ingest import sentence_vectors, store, vectors
 from ingest.chunker import ChunkerSettings
 from ingest.encoder import Encoder
 from ingest.lock import write_lock
@@ -55,13 +55,19 @@ def open_or_create(
     chunker: ChunkerSettings,
     index_spec: str = vectors.DEFAULT_SPEC,
     title_max_tokens: int = 40,
+    sentence_vectors_stored: bool = True,
 ) -> index_dir.Index:
+    """The index at `directory`; a new one is built with these settings, an existing one keeps its own."""
     if (directory / store.DB_NAME).is_file():
         index = index_dir.open_index(directory)
         manifest_file.check_model(index.manifest, encoder.info, directory)
         return index
     manifest = manifest_file.new_manifest(
-        encoder.info, index_spec=index_spec, chunker=chunker.as_dict(), title_max_tokens=title_max_tokens
+        encoder.info,
+        index_spec=index_spec,
+        chunker=chunker.as_dict(),
+        title_max_tokens=title_max_tokens,
+        sentence_vectors_stored=sentence_vectors_stored,
     )
     return index_dir.create_index(directory, manifest)
 
@@ -124,12 +130,16 @@ def ingest(
     delete_ids: Sequence[str] = (),
     progress: bool = False,
     warn: Warn = log.warning,
+    sentence_vectors_stored: bool = True,
 ) -> IngestSummary:
-    """Apply documents (and deletions) to the index at `directory` as one atomic write."""
+    """Apply documents (and deletions) to the index at `directory` as one atomic write. `chunker` and
+    `sentence_vectors_stored` apply when this creates the index."""
     started = time.perf_counter()
     summary = IngestSummary()
     with write_lock(directory):
-        index = open_or_create(directory, encoder, chunker=chunker or ChunkerSettings())
+        index = open_or_create(
+            directory, encoder, chunker=chunker or ChunkerSettings(), sentence_vectors_stored=sentence_vectors_stored
+        )
         try:
             apply_documents(
                 index,
@@ -175,18 +185,29 @@ def apply_documents(
         log.debug("embedding %d chunks of %d documents", len(all_chunks), len(chunked))
         embedded = encoder.encode(embedding_texts(chunked, encoder, index.manifest), progress=progress)
         log.debug("embedded %d chunks", len(all_chunks))
+        sentences = (
+            sentence_vectors.embed_sentences([chunk.text for chunk in all_chunks], encoder, progress=progress)
+            if sentence_vectors.stored_in(index.manifest)
+            else None
+        )
         pending.removed.extend(store.delete_documents(pending.db, sorted(set(doomed))))
-        _insert(pending, chunked, embedded)
+        _insert(pending, chunked, embedded, sentences)
         summary.chunks = len(all_chunks)
         log.debug("committing generation %d", index.generation + 1)
 
 
 def _insert(
-    pending: index_dir.PendingWrite, chunked: list[tuple[SourceDocument, str, list[Chunk]]], embedded: np.ndarray
+    pending: index_dir.PendingWrite,
+    chunked: list[tuple[SourceDocument, str, list[Chunk]]],
+    embedded: np.ndarray,
+    sentences: list[sentence_vectors.SentenceVectors] | None,
 ) -> None:
     offset = 0
     for doc, digest, chunks in chunked:
         rows = embedded[offset : offset + len(chunks)]
-        pending.added_ids.extend(store.insert_document(pending.db, doc, digest, chunks, rows))
+        row_ids = store.insert_document(pending.db, doc, digest, chunks, rows)
+        if sentences is not None:
+            store.insert_sentence_vectors(pending.db, row_ids, sentences[offset : offset + len(chunks)])
+        pending.added_ids.extend(row_ids)
         pending.added_vectors.append(rows)
         offset += len(chunks)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ingest.records import Chunk, SourceDocument
+from ingest.sentence_vectors import SentenceVectors, from_blobs, to_blobs
 
 DB_NAME = "citeqa.sqlite3"
 
@@ -34,6 +35,8 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(
     title, body, tokenize = 'porter unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_vocab USING fts5vocab(chunk_fts, 'row');
+CREATE TABLE IF NOT EXISTS chunk_sentences (
+    chunk_id INTEGER PRIMARY KEY, spans BLOB NOT NULL, vectors BLOB NOT NULL);
 """
 
 
@@ -112,6 +115,7 @@ def delete_documents(db: sqlite3.Connection, doc_ids: Sequence[str]) -> list[int
     """Delete documents with their chunks and FTS rows; return the removed chunk row ids."""
     removed = chunk_row_ids(db, doc_ids)
     db.executemany("DELETE FROM chunk_fts WHERE rowid = ?", [(i,) for i in removed])
+    db.executemany("DELETE FROM chunk_sentences WHERE chunk_id = ?", [(i,) for i in removed])
     db.executemany("DELETE FROM chunks WHERE doc_id = ?", [(d,) for d in doc_ids])
     db.executemany("DELETE FROM documents WHERE id = ?", [(d,) for d in doc_ids])
     return removed
@@ -160,6 +164,25 @@ def insert_document(
         )
         row_ids.append(row_id)
     return row_ids
+
+
+def insert_sentence_vectors(
+    db: sqlite3.Connection, row_ids: Sequence[int], sentences: Sequence[SentenceVectors]
+) -> None:
+    db.executemany(
+        "INSERT INTO chunk_sentences(chunk_id, spans, vectors) VALUES (?, ?, ?)",
+        [(row_id, *to_blobs(found)) for row_id, found in zip(row_ids, sentences, strict=True)],
+    )
+
+
+def get_sentence_vectors(db: sqlite3.Connection, row_ids: Iterable[int], dimension: int) -> dict[int, SentenceVectors]:
+    """The stored sentence vectors of those chunks that have them."""
+    ids = list(row_ids)
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    rows = db.execute(f"SELECT chunk_id, spans, vectors FROM chunk_sentences WHERE chunk_id IN ({marks})", ids)
+    return {row_id: from_blobs(spans, vectors, dimension) for row_id, spans, vectors in rows}
 
 
 def counts(db: sqlite3.Connection) -> dict[str, int]:

@@ -38,6 +38,7 @@ class BenchOptions:
     load_clients: int = 8
     load_seconds: float = 60.0
     workdir: Path | None = None
+    sentence_vectors: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -57,13 +58,15 @@ def run(options: BenchOptions, *, echo: Callable[[str], None] = print) -> dict[s
         work = Path(scratch)
         report: dict[str, Any] = {"started": datetime.now(UTC).isoformat(timespec="seconds"), "machine": _machine()}
         report["options"] = {"limit_docs": options.limit_docs, "repeats": options.repeats,
-                             "per_phase": options.per_phase, "backends": list(options.backends)}
+                             "per_phase": options.per_phase, "backends": list(options.backends),
+                             "sentence_vectors": options.sentence_vectors}
         if "ingest" in options.parts or "query" in options.parts:
             from service import bench_ingest
 
             echo(f"ingest: {options.corpus} (first {options.limit_docs or 'all'} documents)")
             report["ingest"] = bench_ingest.run(options.corpus, work, limit_docs=options.limit_docs,
-                                                backends=options.backends, repeats=options.repeats)
+                                                backends=options.backends, repeats=options.repeats,
+                                                sentence_vectors=options.sentence_vectors)
         if "query" in options.parts:
             from service import bench_query
 

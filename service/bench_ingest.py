@@ -1,8 +1,9 @@
-"""Ingest throughput against the physical limit: the bare model encode of the very same passages.
+"""Ingest throughput against the physical limit: the bare model encode of the very same texts (the passages
+and, where the index keeps them, their sentences).
 
-Every round ingests the corpus subset into a fresh index and encodes the same embedding texts with the
-bare model, alternating which goes first; the figures are medians over rounds. One extra run of
-`citeqa ingest` in a child process gives the peak memory of a real ingest.
+Every round ingests the corpus subset into a fresh index and encodes the same texts with the bare model,
+alternating which goes first; the figures are medians over rounds. One extra run of `citeqa ingest` in a
+child process gives the peak memory of a real ingest.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ingest import sentence_vectors
 from ingest.encoder import Backend, Encoder, load_encoder
 from ingest.passages import chunk_document, chunking_of, embedding_texts
 from ingest.pipeline import ingest
 from ingest.readers import read_inputs
 from ingest.records import SourceDocument
+from ingest.sentences import sentence_spans
 from service.bench_stats import directory_mb, median, timed, wait_peak_rss_mb
 
 
@@ -36,18 +39,35 @@ def documents(subset: Path) -> list[SourceDocument]:
     return [item for item in read_inputs([subset]) if isinstance(item, SourceDocument)]
 
 
-def passage_texts(docs: Sequence[SourceDocument], encoder: Encoder, manifest: dict[str, Any]) -> list[str]:
-    """Exactly the texts ingest hands the encoder (chunk text with its title prefix)."""
+def encoded_texts(
+    docs: Sequence[SourceDocument], encoder: Encoder, manifest: dict[str, Any]
+) -> tuple[list[str], list[str]]:
+    """Exactly the texts ingest hands the encoder: each chunk with its title prefix, and (when the index keeps
+    sentence vectors) each distinct sentence of the chunks."""
     settings, title_tokens = chunking_of(manifest)
     chunked = [(doc, "", chunk_document(doc, encoder, settings, title_max_tokens=title_tokens)) for doc in docs]
-    return embedding_texts(chunked, encoder, manifest)
+    texts = [chunk.text for _, _, chunks in chunked for chunk in chunks]
+    stored = sentence_vectors.stored_in(manifest)
+    sentences = [text[start:end] for text in texts for start, end in sentence_spans(text)] if stored else []
+    return embedding_texts(chunked, encoder, manifest), list(dict.fromkeys(sentences))
 
 
-def _bare_encode(encoder: Encoder, texts: list[str]) -> None:
-    encoder.model.encode(texts, batch_size=encoder.batch_size, normalize_embeddings=True, convert_to_numpy=True)
+def _bare_encode(encoder: Encoder, texts: tuple[list[str], list[str]]) -> None:
+    """The model alone, over the passages and then the sentences, as ingest runs them (two encode calls)."""
+    for batch in texts:
+        if batch:
+            encoder.model.encode(batch, batch_size=encoder.batch_size, normalize_embeddings=True, convert_to_numpy=True)
 
 
-def _round(encoder: Encoder, docs: list[SourceDocument], texts: list[str], target: Path, *, bare_first: bool) -> dict:
+def _round(
+    encoder: Encoder,
+    docs: list[SourceDocument],
+    texts: tuple[list[str], list[str]],
+    target: Path,
+    *,
+    bare_first: bool,
+    sentence_vectors_stored: bool,
+) -> dict:
     shutil.rmtree(target, ignore_errors=True)
     figures: dict[str, float] = {}
     for step in ("bare", "ingest") if bare_first else ("ingest", "bare"):
@@ -55,21 +75,27 @@ def _round(encoder: Encoder, docs: list[SourceDocument], texts: list[str], targe
             if step == "bare":
                 _bare_encode(encoder, texts)
             else:
-                ingest(target, docs, encoder=encoder)
+                ingest(target, docs, encoder=encoder, sentence_vectors_stored=sentence_vectors_stored)
         figures[f"{step}_wall"], figures[f"{step}_cpu"] = watch.wall, watch.cpu
     return figures
 
 
-def measure_backend(encoder: Encoder, subset: Path, workdir: Path, *, repeats: int) -> dict[str, Any]:
+def measure_backend(
+    encoder: Encoder, subset: Path, workdir: Path, *, repeats: int, sentence_vectors_stored: bool = True
+) -> dict[str, Any]:
     docs = documents(subset)
     target = workdir / f"ingest-{encoder.info.backend}-{encoder.info.quantization}"
-    ingest(target, docs, encoder=encoder)  # warm-up; also gives the manifest the passage texts follow
+    # warm-up; also gives the manifest the passage texts follow
+    ingest(target, docs, encoder=encoder, sentence_vectors_stored=sentence_vectors_stored)
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
-    texts = passage_texts(docs, encoder, manifest)
+    texts = encoded_texts(docs, encoder, manifest)
     with timed() as chunking:
-        passage_texts(docs, encoder, manifest)
-    rounds = [_round(encoder, docs, texts, target, bare_first=r % 2 == 0) for r in range(repeats)]
-    n = len(texts)
+        encoded_texts(docs, encoder, manifest)
+    rounds = [
+        _round(encoder, docs, texts, target, bare_first=r % 2 == 0, sentence_vectors_stored=sentence_vectors_stored)
+        for r in range(repeats)
+    ]
+    n = len(texts[0])
 
     def rate(key: str) -> float:
         return round(n / median([r[key] for r in rounds]), 1)
@@ -77,6 +103,7 @@ def measure_backend(encoder: Encoder, subset: Path, workdir: Path, *, repeats: i
     result = {
         "documents": len(docs),
         "passages": n,
+        "sentences_embedded": len(texts[1]),
         "rounds": repeats,
         "ingest_passages_per_s": rate("ingest_wall"),
         "bare_encode_passages_per_s": rate("bare_wall"),
@@ -91,10 +118,15 @@ def measure_backend(encoder: Encoder, subset: Path, workdir: Path, *, repeats: i
     return result
 
 
-def child_ingest_rss(subset: Path, target: Path, *, backend: Backend) -> dict[str, Any]:
+def child_ingest_rss(subset: Path, target: Path, *, backend: Backend, sentence_vectors: bool = True) -> dict[str, Any]:
     """Peak RSS of a real `citeqa ingest` of the subset, in its own process."""
     shutil.rmtree(target, ignore_errors=True)
-    env = {**os.environ, "CITEQA_BACKEND": backend, "CITEQA_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "CITEQA_BACKEND": backend,
+        "CITEQA_LOG_LEVEL": "WARNING",
+        "CITEQA_SENTENCE_VECTORS": "1" if sentence_vectors else "0",
+    }
     command = [sys.executable, "-m", "service.cli", "ingest", str(subset), "--index", str(target)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     code, peak = wait_peak_rss_mb(process.pid)
@@ -102,14 +134,24 @@ def child_ingest_rss(subset: Path, target: Path, *, backend: Backend) -> dict[st
 
 
 def run(
-    corpus: Path, workdir: Path, *, limit_docs: int | None, backends: Sequence[Backend], repeats: int
+    corpus: Path,
+    workdir: Path,
+    *,
+    limit_docs: int | None,
+    backends: Sequence[Backend],
+    repeats: int,
+    sentence_vectors: bool = True,
 ) -> dict[str, Any]:
     subset = write_subset(corpus, workdir / "corpus-subset.jsonl", limit_docs=limit_docs)
     results: dict[str, Any] = {}
     for backend in backends:
         encoder = load_encoder(backend=backend)
-        results[backend] = measure_backend(encoder, subset, workdir, repeats=repeats)
-        results[backend] |= child_ingest_rss(subset, workdir / f"child-{backend}", backend=backend)
+        results[backend] = measure_backend(
+            encoder, subset, workdir, repeats=repeats, sentence_vectors_stored=sentence_vectors
+        )
+        results[backend] |= child_ingest_rss(
+            subset, workdir / f"child-{backend}", backend=backend, sentence_vectors=sentence_vectors
+        )
         del encoder
     base = results.get("torch", {}).get("ingest_passages_per_s")
     for figures in results.values():

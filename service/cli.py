@@ -59,6 +59,7 @@ def ingest(
             prune_roots=paths if prune else None,
             progress=sys.stderr.isatty(),
             warn=lambda line: typer.echo(f"warning: {line}", err=True),
+            sentence_vectors_stored=settings.sentence_vectors,
         )
     except CiteqaError as error:
         raise _fail(error) from error
@@ -258,6 +259,7 @@ def bench(
         scale_sizes=[int(size) for size in sizes.split(",")],
         load_clients=clients,
         load_seconds=seconds,
+        sentence_vectors=_settings().sentence_vectors,
     )
     run(options, echo=typer.echo)
 

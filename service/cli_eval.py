@@ -40,6 +40,7 @@ def build_index(corpus: Path, index: Path, *, echo: Echo) -> None:
         encoder=encoder,
         progress=sys.stderr.isatty(),
         warn=lambda line: echo(f"warning: {line}"),
+        sentence_vectors_stored=settings.sentence_vectors,
     )
     echo(f"ingest into {index}: {summary.line()}")
 

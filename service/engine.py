@@ -131,7 +131,7 @@ class QueryEngine:
         for request, hints, vector in zip(requests, questions, query_vectors, strict=True):
             weights = self._term_weights(hints.content)
             options = RetrievalOptions(k=request.k, filters=request.filters)
-            hits = retrieve(self.index, hints, vector, options, weights)
+            hits = retrieve(self.index, hints, vector, options, weights, embed=self.cache.get_many)
             results.append(self._answer(request, hints, vector, _within_budget(hits, request.max_tokens), weights))
         took = (time.perf_counter() - started) * 1000 / max(len(requests), 1)
         for result in results:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import functools
 import itertools
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ingest import index as index_dir
-from ingest import store, vectors
+from ingest import sentence_vectors, store, vectors
 from ingest.store import StoredChunk, StoredDocument
 from service import answer, aspects, dedup, lexical, query_hints
 from service.filters import Filters
@@ -142,20 +142,28 @@ def retrieve(
     query_vector: np.ndarray,
     options: RetrievalOptions,
     term_weights: Mapping[str, float],
+    embed: Callable[[list[str]], np.ndarray] | None = None,
 ) -> list[Hit]:
-    """The top `options.k` passages. `query_vector` embeds the question's content (`hints.content`) and
-    `term_weights` are its terms' IDF (`lexical.idf_weights`)."""
+    """The top `options.k` passages. `query_vector` embeds the question's content (`hints.content`),
+    `term_weights` are its terms' IDF (`lexical.idf_weights`) and `embed` embeds a multi-part question's
+    clauses (without it, or in an index without sentence vectors, clauses are matched by their words alone)."""
     question, sources, dates = hints.question, hints.sources, hints.dates
     with index_dir.reading(index) as db:
         parts = aspects.question_aspects(question, term_weights, sources, dates, year=hints.year)
+        with_sentences = embed is not None and sentence_vectors.stored_in(index.manifest)
+        if with_sentences and embed is not None:
+            parts = aspects.with_vectors(parts, embed)
         dense, lexical_hits = _candidates(db, index, hints.content, query_vector, options, parts)
         fused = fuse(dense, lexical_hits)
         chunks = store.get_chunks(db, fused)
         documents = _documents(db, {chunk.doc_id for chunk in chunks.values()})
+        sentences = store.get_sentence_vectors(db, chunks, index.dimension) if with_sentences and parts else {}
 
         @functools.cache
         def support(row_id: int) -> list[float]:
-            return [part.support(chunks[row_id].text, documents[chunks[row_id].doc_id]) for part in parts]
+            chunk, found = chunks[row_id], sentences.get(row_id)
+            vectors = found.vectors if found is not None else None
+            return [part.support(chunk.text, documents[chunk.doc_id], vectors) for part in parts]
 
         scored = {
             row_id: score * _boost(documents[chunks[row_id].doc_id], sources, dates)
@@ -164,8 +172,8 @@ def retrieve(
         }
         by_score = sorted(scored, key=lambda row_id: (-scored[row_id], row_id))
         ranked = by_score[: max(options.k * 3, RERANK_POOL)]
-        for part in parts:
-            own = (r for r in by_score if part.support(chunks[r].text, documents[chunks[r].doc_id]) > 0)
+        for position in range(len(parts)):
+            own = (r for r in by_score if support(r)[position] > 0)
             ranked += [r for r in itertools.islice(own, ASPECT_POOL) if r not in ranked]
         if SENTENCE_WEIGHT:
             weights = answer.evidence_weights(question, term_weights)
