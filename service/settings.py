@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     sentence_vectors: bool = Field(
         True,
         description="a new index also stores each passage's sentence vectors: better ranking for questions with "
-        "several claims, at ~1.7x ingest time and ~1.9x index size (an existing index keeps its own choice)",
+        "several claims, at 2x ingest time and 1.9x index size (an existing index keeps its own choice)",
     )
     onnx_cache: Path | None = Field(None, description="where ONNX exports are cached; default ~/.cache/citeqa/onnx")
     host: str = "127.0.0.1"
