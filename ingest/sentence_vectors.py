@@ -38,13 +38,18 @@ def stored_in(manifest: dict[str, Any]) -> bool:
     return "sentence_vectors" in manifest
 
 
+def sentences_to_embed(texts: Sequence[str]) -> list[str]:
+    """Exactly the texts `embed_sentences` hands the model for these chunk texts."""
+    return _distinct(_sentences(texts, [sentence_spans(text) for text in texts]))
+
+
 def embed_sentences(texts: Sequence[str], encoder: Encoder, *, progress: bool = False) -> list[SentenceVectors]:
-    """The sentence vectors of each text, from one batched pass over all their distinct sentences (chunks
-    overlap, so about a fifth of a document's sentences would otherwise be embedded twice)."""
+    """The sentence vectors of each text, from one batched pass over all their distinct sentences."""
     spans = [sentence_spans(text) for text in texts]
-    flat = [text[start:end] for text, found in zip(texts, spans, strict=True) for start, end in found]
-    distinct = {sentence: position for position, sentence in enumerate(dict.fromkeys(flat))}
-    vectors = encoder.encode(list(distinct), progress=progress)[[distinct[sentence] for sentence in flat]]
+    flat = _sentences(texts, spans)
+    distinct = _distinct(flat)
+    position = {sentence: row for row, sentence in enumerate(distinct)}
+    vectors = encoder.encode(distinct, progress=progress)[[position[sentence] for sentence in flat]]
     result, offset = [], 0
     for found in spans:
         result.append(
@@ -55,6 +60,15 @@ def embed_sentences(texts: Sequence[str], encoder: Encoder, *, progress: bool = 
         )
         offset += len(found)
     return result
+
+
+def _sentences(texts: Sequence[str], spans: Sequence[list[tuple[int, int]]]) -> list[str]:
+    return [text[start:end] for text, found in zip(texts, spans, strict=True) for start, end in found]
+
+
+def _distinct(sentences: list[str]) -> list[str]:
+    # Chunks overlap, so about a fifth of a document's sentences would otherwise be embedded twice.
+    return list(dict.fromkeys(sentences))
 
 
 def to_blobs(sentences: SentenceVectors) -> tuple[bytes, bytes]:

@@ -24,7 +24,6 @@ from ingest.passages import chunk_document, chunking_of, embedding_texts
 from ingest.pipeline import ingest
 from ingest.readers import read_inputs
 from ingest.records import SourceDocument
-from ingest.sentences import sentence_spans
 from service.bench_stats import directory_mb, median, timed, wait_peak_rss_mb
 
 
@@ -47,9 +46,8 @@ def encoded_texts(
     settings, title_tokens = chunking_of(manifest)
     chunked = [(doc, "", chunk_document(doc, encoder, settings, title_max_tokens=title_tokens)) for doc in docs]
     texts = [chunk.text for _, _, chunks in chunked for chunk in chunks]
-    stored = sentence_vectors.stored_in(manifest)
-    sentences = [text[start:end] for text in texts for start, end in sentence_spans(text)] if stored else []
-    return embedding_texts(chunked, encoder, manifest), list(dict.fromkeys(sentences))
+    sentences = sentence_vectors.sentences_to_embed(texts) if sentence_vectors.stored_in(manifest) else []
+    return embedding_texts(chunked, encoder, manifest), sentences
 
 
 def _bare_encode(encoder: Encoder, texts: tuple[list[str], list[str]]) -> None:
