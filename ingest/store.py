@@ -115,7 +115,7 @@ def delete_documents(db: sqlite3.Connection, doc_ids: Sequence[str]) -> list[int
     """Delete documents with their chunks and FTS rows; return the removed chunk row ids."""
     removed = chunk_row_ids(db, doc_ids)
     db.executemany("DELETE FROM chunk_fts WHERE rowid = ?", [(i,) for i in removed])
-    db.executemany("DELETE FROM chunk_sentences WHERE chunk_id = ?", [(i,) for i in removed])
+    delete_sentence_vectors(db, removed)
     db.executemany("DELETE FROM chunks WHERE doc_id = ?", [(d,) for d in doc_ids])
     db.executemany("DELETE FROM documents WHERE id = ?", [(d,) for d in doc_ids])
     return removed
@@ -173,6 +173,23 @@ def insert_sentence_vectors(
         "INSERT INTO chunk_sentences(chunk_id, spans, vectors) VALUES (?, ?, ?)",
         [(row_id, *to_blobs(found)) for row_id, found in zip(row_ids, sentences, strict=True)],
     )
+
+
+def sentence_row_gaps(db: sqlite3.Connection) -> tuple[list[int], list[int]]:
+    """Chunks that have no sentence row, and sentence rows whose chunk is gone (both by row id)."""
+    missing = db.execute(
+        "SELECT c.id FROM chunks c LEFT JOIN chunk_sentences s ON s.chunk_id = c.id WHERE s.chunk_id IS NULL "
+        "ORDER BY c.id"
+    )
+    orphaned = db.execute(
+        "SELECT s.chunk_id FROM chunk_sentences s LEFT JOIN chunks c ON c.id = s.chunk_id WHERE c.id IS NULL "
+        "ORDER BY s.chunk_id"
+    )
+    return [row[0] for row in missing], [row[0] for row in orphaned]
+
+
+def delete_sentence_vectors(db: sqlite3.Connection, row_ids: Sequence[int]) -> None:
+    db.executemany("DELETE FROM chunk_sentences WHERE chunk_id = ?", [(i,) for i in row_ids])
 
 
 def get_sentence_vectors(db: sqlite3.Connection, row_ids: Iterable[int], dimension: int) -> dict[int, SentenceVectors]:

@@ -146,16 +146,22 @@ def ask(
 @app.command()
 def doctor(
     index: IndexOption = None,
-    repair: Annotated[bool, typer.Option(help="rebuild vectors and counts from SQLite")] = False,
+    repair: Annotated[
+        bool, typer.Option(help="rebuild vectors and counts from SQLite; re-embed missing sentence vectors")
+    ] = False,
 ) -> None:
-    """Check that manifest, SQLite and FAISS agree; --repair rebuilds the vectors from stored embeddings."""
+    """Check that manifest, SQLite and FAISS agree and that every chunk has its sentence vectors; --repair
+    rebuilds the vectors from stored embeddings and re-embeds missing sentence vectors."""
+    from ingest.encoder import load_encoder
     from ingest.errors import CiteqaError
     from ingest.repair import check_index
 
     settings = _settings(index=index)
     _setup_logging(settings)
     try:
-        problems = check_index(settings.index, repair=repair)
+        problems = check_index(
+            settings.index, repair=repair, load_encoder=lambda: load_encoder(settings.model, backend=settings.backend)
+        )
     except CiteqaError as error:
         raise _fail(error) from error
     for problem in problems:

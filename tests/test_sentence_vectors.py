@@ -13,14 +13,17 @@ import pytest
 
 from ingest import store
 from ingest.encoder import Encoder
-from ingest.index import open_index
+from ingest.index import integrity_problems, open_index
 from ingest.manifest import MANIFEST_NAME
 from ingest.pipeline import ingest
 from ingest.records import SourceDocument
+from ingest.repair import check_index
+from ingest.sentence_vectors import from_blobs
 from ingest.sentences import sentence_spans
 from ingest.store import StoredDocument
 from service import aspects
 from service.engine import QueryEngine, QueryRequest
+from tests.live_server import run_cli
 
 
 def _rows(index: Path) -> tuple[dict[int, str], dict[int, tuple[bytes, bytes]]]:
@@ -116,3 +119,34 @@ def test_a_clause_is_supported_more_by_the_sentence_that_states_it(encoder: Enco
     assert supports[0] > supports[1]
     # The vectors only ever add to the words' share: no vectors, no change.
     assert with_meaning.support(states, document, None) == words_only.support(states, document)
+
+
+def test_doctor_reports_missing_and_orphaned_sentence_rows_and_repair_restores_them(
+    kz_index_copy: Path, encoder: Encoder
+) -> None:
+    chunks, original = _rows(kz_index_copy)
+    dropped = sorted(chunks)[:2]
+    with closing(sqlite3.connect(kz_index_copy / store.DB_NAME)) as db, db:
+        db.executemany("DELETE FROM chunk_sentences WHERE chunk_id = ?", [(i,) for i in dropped])
+        db.execute("INSERT INTO chunk_sentences VALUES (?, ?, ?)", (max(chunks) + 100, *original[dropped[0]]))
+    checked = run_cli(["doctor", "--index", str(kz_index_copy)])
+    assert checked.returncode == 1
+    assert "2 chunks have no sentence vectors" in checked.stdout
+    assert "1 sentence-vector rows belong to no chunk" in checked.stdout
+    # A chunk without its row still ranks, so a server still starts on such an index.
+    index = open_index(kz_index_copy)
+    try:
+        assert integrity_problems(index) == []
+    finally:
+        index.close()
+
+    repaired = check_index(kz_index_copy, repair=True, load_encoder=lambda: encoder)
+    assert len(repaired) == 2
+    assert check_index(kz_index_copy) == []
+    after, stored = _rows(kz_index_copy)
+    assert after == chunks and set(stored) == set(chunks)
+    for row_id in dropped:
+        before = from_blobs(*original[row_id], encoder.info.dimension)
+        now = from_blobs(*stored[row_id], encoder.info.dimension)
+        assert np.array_equal(before.spans, now.spans)
+        assert np.sum(before.vectors * now.vectors, axis=1).min() > 0.999
