@@ -20,7 +20,7 @@ from functools import lru_cache
 from ingest.sentences import sentence_spans
 from service import answer_type
 from service.lexical import STOPWORDS, stem
-from service.thesaurus import Related, Thesaurus
+from service.thesaurus import Thesaurus
 
 _WORD = re.compile(r"\w+")
 ANSWER_PASSAGES = 3  # the answer comes from the best few passages, where retrieval is most precise
@@ -102,26 +102,37 @@ def use_thesaurus(thesaurus: Thesaurus | None) -> None:
     _thesaurus = thesaurus
 
 
+# Which of the question's stems a span's stem stands for, and at what credit: 1 for the stem itself, the
+# cosine for a related stem (the thesaurus's cosines are below 1).
+Credits = dict[str, tuple[tuple[int, float], ...]]
+
+
 @lru_cache(maxsize=1024)
-def _with_related(stemmed: StemWeights, thesaurus: Thesaurus | None) -> tuple[float, tuple[Related, ...]]:
-    """The question's total weight and each stem's related stems: one question's serve all its spans."""
-    related = tuple(thesaurus.related(stem_) if thesaurus else () for stem_, _ in stemmed)
-    return sum(weight for _, weight in stemmed), related
+def _with_related(stemmed: StemWeights, thesaurus: Thesaurus | None) -> tuple[float, Credits]:
+    """The question's total weight and the credit each stem earns: one question's serve all its spans, which
+    are then read stem by stem (a span has fewer stems than the question has stems and related stems)."""
+    credits: dict[str, list[tuple[int, float]]] = {}
+    for position, (stem_, _) in enumerate(stemmed):
+        credits.setdefault(stem_, []).append((position, 1.0))
+        for other, cosine in thesaurus.related(stem_) if thesaurus else ():
+            credits.setdefault(other, []).append((position, cosine))
+    total = sum(weight for _, weight in stemmed)
+    return total, {stem_: tuple(found) for stem_, found in credits.items()}
 
 
 def _share(stemmed: StemWeights, stems: AbstractSet[str], *, related: bool = True) -> float:
     """IDF-weighted share of the question's stems in `stems`; with `related`, a stem that is missing counts
     at the cosine of its closest related stem that is there (`service.thesaurus`)."""
-    total, alternatives = _with_related(stemmed, _thesaurus if related else None)
+    total, credits = _with_related(stemmed, _thesaurus if related else None)
     if not total:
         return 0.0
-    found = 0.0
-    for (stem_, weight), others in zip(stemmed, alternatives, strict=True):
-        if stem_ in stems:
-            found += weight
-        elif others:
-            found += weight * max((cosine for other, cosine in others if other in stems), default=0.0)
-    return found / total
+    best: dict[int, float] = {}
+    for stem_ in credits.keys() & stems:
+        for position, credit in credits[stem_]:
+            if credit > best.get(position, 0.0):
+                best[position] = credit
+    # Summed in the question's order, whatever order the sets gave: the same floats on every run.
+    return sum(stemmed[position][1] * best[position] for position in sorted(best)) / total
 
 
 def coverage(weights: Mapping[str, float], stems: AbstractSet[str]) -> float:

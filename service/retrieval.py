@@ -4,7 +4,6 @@ near-duplicates collapsed. Reads one consistent snapshot of the index."""
 from __future__ import annotations
 
 import functools
-import itertools
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -30,12 +29,15 @@ FUSION = "convex"
 DENSE_WEIGHT = 0.5
 # Passages are re-scored by their best single sentence's IDF-weighted coverage of the question: a passage
 # whose evidence sits in one sentence beats one that merely shares scattered words (0 turns it off).
-# Measured on both dev sets: gains grow from 0.5 to 4 and flatten after (docs/quality.md).
+# Measured on both dev sets: gains grow from 0.5 to 4 and flatten after (docs/quality.md). A question of
+# several claims is covered by no single sentence, so there a passage is re-scored by its best-supported
+# claim instead (`aspects.Aspect.support`: words and meaning, within the claim's outlet and date).
 SENTENCE_WEIGHT = 4.0
 RERANK_POOL = 30
 # A question with several parts (`aspects`) gets candidates of each part's own: a search within each named
-# outlet adds this many, and each part's best few fused passages join the re-scored pool, so that a part
-# the whole question's search ranks low can still reach the top (docs/quality.md).
+# outlet adds this many, and each part's best-supported few of all fused candidates (ties in fused order)
+# join the re-scored pool, so that a part the whole question's search ranks low can still reach the top
+# (docs/quality.md).
 ASPECT_CANDIDATES = 30
 ASPECT_POOL = 10
 
@@ -175,13 +177,20 @@ def retrieve(
         by_score = sorted(scored, key=lambda row_id: (-scored[row_id], row_id))
         ranked = by_score[: max(options.k * 3, RERANK_POOL)]
         for position in range(len(parts)):
-            own = (r for r in by_score if support(r)[position] > 0)
-            ranked += [r for r in itertools.islice(own, ASPECT_POOL) if r not in ranked]
+            supported = (r for r in by_score if support(r)[position] > 0)
+            own = sorted(supported, key=lambda r: -support(r)[position])[:ASPECT_POOL]  # stable: fused order
+            ranked += [r for r in own if r not in ranked]
         if SENTENCE_WEIGHT:
             weights = answer.evidence_weights(question, term_weights)
+            claims_at = [position for position, part in enumerate(parts) if part.is_clause]
+
+            def evidence(row_id: int) -> float:
+                if claims_at:
+                    return max(support(row_id)[position] for position in claims_at)
+                return answer.evidence_coverage(chunks[row_id].text, weights)
+
             for row_id in ranked:
-                evidence = answer.evidence_coverage(chunks[row_id].text, weights)
-                scored[row_id] *= 1 + SENTENCE_WEIGHT * evidence
+                scored[row_id] *= 1 + SENTENCE_WEIGHT * evidence(row_id)
             ranked = sorted(ranked, key=lambda row_id: (-scored[row_id], row_id))
         if parts:
             ranked = aspects.diversify(ranked, scored, support, depth=options.k * 3)

@@ -227,3 +227,36 @@ def test_a_question_naming_two_outlets_gets_both_at_the_top(outlets_client: Test
     assert {passage["source"] for passage in passages[:2]} == {"Harbor Times", "Valley Post"}
     again = outlets_client.post("/v1/query", json={"question": QUESTION, "k": 5}).json()
     assert [p["id"] for p in again["passages"]] == [p["id"] for p in passages]
+
+
+# Each report states one claim of CLAIMS_QUESTION; the listing names nearly every word of both in one sentence
+# and states neither.
+CLAIM_REPORTS = {
+    "ferry": "The island ferry company halted its winter crossings on Friday. Passengers must now fly to the mainland.",
+    "cafe": "The harbour cafe lost trade for a month after the storm, its owner said. She hopes for a busy summer.",
+    "listing": "Harbour trade fairs, winter ferry timetables, cafe opening hours and storm warnings are listed on the "
+    "island company's crossings page. The page is updated weekly.",
+}
+CLAIMS_QUESTION = (
+    "Which reports say that the island ferry company halted its winter crossings, "
+    "and that the harbour cafe lost trade after the storm?"
+)
+
+
+def test_a_passage_that_states_one_claim_scores_above_one_that_only_shares_the_words_of_all(
+    tmp_path_factory: pytest.TempPathFactory, encoder: Encoder
+) -> None:
+    index = tmp_path_factory.mktemp("claims") / "index"
+    reports = [SourceDocument(id=name, text=text, source="Island Gazette") for name, text in CLAIM_REPORTS.items()]
+    unrelated = [SourceDocument(id=f"other-{n}", text=text, source="Town Crier") for n, text in enumerate(OTHER)]
+    ingest(index, [*reports, *unrelated], encoder=encoder)
+    with app_client(index, encoder) as client:
+        response = client.post("/v1/query", json={"question": CLAIMS_QUESTION, "k": 5})
+    assert response.status_code == 200, response.text
+    passages = response.json()["passages"]
+    score = {passage["doc_id"]: passage["score"] for passage in passages}
+    # Re-scored by its best-supported claim, not by how many of the whole question's words one sentence
+    # holds (by which the listing would score higher).
+    assert score["ferry"] > score["listing"]
+    ranked = [passage["doc_id"] for passage in passages]
+    assert ranked.index("ferry") < ranked.index("listing") and ranked.index("cafe") < ranked.index("listing")
