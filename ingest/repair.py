@@ -60,8 +60,7 @@ def sentence_gaps(index: index_dir.Index) -> SentenceGaps:
     `integrity_problems`, which a server checks before it starts: a chunk without its row still ranks."""
     if not sentence_vectors.stored_in(index.manifest):
         return SentenceGaps([], [])
-    missing, orphaned = store.sentence_row_gaps(index.db)
-    return SentenceGaps(missing, orphaned)
+    return SentenceGaps(*store.sentence_row_gaps(index.db))
 
 
 def _restore_sentence_vectors(
