@@ -259,8 +259,10 @@ def read_question(question: str, known_sources: Iterable[str], *, year: int | No
 
 # Where a long question joins its separate claims: punctuation and contrastive words. A bare "and" is not
 # one ("fraud and conspiracy charges"); the attribution news questions append ("as reported by ...") is.
+# A comma or colon between digits is part of a number or a time ("$1,000", "10:30"), not a break.
 _CLAUSE_BREAK = re.compile(
-    r"[,;:?!]|\s(?:while|whereas|but|as reported by|according to|reported by)\s", re.IGNORECASE
+    r"(?<!\d)[,:]|[,:](?!\d)|[;?!]|\s(?:while|whereas|but|as reported by|according to|reported by)\s",
+    re.IGNORECASE,
 )
 
 

@@ -29,6 +29,14 @@ def test_clauses_split_at_punctuation_and_contrast_but_not_at_a_bare_and() -> No
     # Outlet names are shared by every part of a report: a part made only of them is no claim of its own.
     named = "Who closed the old pier after the storm, as reported by Harbor Times"
     assert query_hints.clauses(named, ignore={"harbor", "times"}) == []
+    # A comma or colon inside a number or a time is no break; one after a number still is.
+    priced = (
+        "Did the council pay $1,250,000 for the pier at 10:30 on Monday, while the ferry resumed in 2023, as planned?"
+    )
+    assert [clause.text for clause in query_hints.clauses(priced)] == [
+        "Did the council pay $1,250,000 for the pier at 10:30 on Monday",
+        "the ferry resumed in 2023",
+    ]
 
 
 def test_clauses_are_attributed_to_the_outlets_named_in_or_beside_them() -> None:
