@@ -59,10 +59,23 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+# Where the interrogative may stand when it does not open the question: after a preamble set off by
+# punctuation ("According to the January 8 report, how many ...", "Fuel went up - what was it before?") or
+# after an opening hedge ("Roughly how many ...").
+_INTERROGATIVE_AFTER = re.compile(r"[,;:\u2013\u2014]\s+|\s-\s|^\s*(?:roughly|approximately|about|around|exactly)\s+",
+                                  re.IGNORECASE)
+
+
+def _from_interrogative(question: str) -> list[str]:
+    """The question, then each of its tails that starts where an interrogative may stand (in order)."""
+    return [question, *(question[found.end():] for found in _INTERROGATIVE_AFTER.finditer(question))]
+
+
 def expected_type(question: str) -> str | None:
-    for pattern, kind in _RULES:
-        if pattern.search(question):
-            return kind
+    for tail in _from_interrogative(question):
+        for pattern, kind in _RULES:
+            if pattern.search(tail):
+                return kind
     return None
 
 
@@ -78,8 +91,10 @@ def _candidates(kind: str, text: str, *, relative_days: bool) -> set[str]:
 
 def focus_word(question: str) -> str | None:
     """"city" in "In which city did ...": the word that names the answer's kind."""
-    match = _FOCUS.search(question)
-    return match.group(1).lower() if match else None
+    for tail in _from_interrogative(question):
+        if match := _FOCUS.search(tail):
+            return match.group(1).lower()
+    return None
 
 
 def offers_answer(question: str, kind: str | None, sentence: str, *, relative_days: bool = True) -> bool:

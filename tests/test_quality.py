@@ -206,6 +206,11 @@ def test_dev_targets(kz_client: TestClient) -> None:
         ("Under what condition may peacekeepers use weapons?", "condition", "condition"),
         ("Why did fuel prices double?", "reason", None),
         ("Which Ukrainian events did Putin compare the riots to?", None, None),
+        # The interrogative after a preamble or an opening hedge still names the kind of answer.
+        ("According to the January 8 report, how many people were injured?", "number", None),
+        ("Roughly how many troops did the bloc send?", "number", None),
+        ("In the leaders' phone call, on what date did the talks begin?", "date", "date"),
+        ("Fuel went up to 120 tenge - what was it before?", None, None),
     ],
 )
 def test_answer_type_and_focus_word(question: str, kind: str | None, focus: str | None) -> None:
