@@ -48,9 +48,10 @@ def check_index(
             if problems and repair:
                 index_dir.rebuild_vectors(index)
             gaps = sentence_gaps(index)
-            if gaps.problems() and repair:
+            gap_problems = gaps.problems()
+            if gap_problems and repair:
                 _restore_sentence_vectors(index, gaps, load_encoder)
-            return problems + gaps.problems()
+            return problems + gap_problems
         finally:
             index.close()
 
