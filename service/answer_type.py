@@ -27,6 +27,9 @@ _CALENDAR_DATE = (
 _DATE = re.compile(rf"{_CALENDAR_DATE}|\b(?:[Yy]esterday|[Tt]oday|[Tt]onight|[Tt]omorrow)\b")
 _DATE_ON_ITS_OWN = re.compile(_CALENDAR_DATE)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[\s-][A-Z][a-z]+)*")
+_ACRONYM = re.compile(r"\b[A-Z]{2,}\b")  # "TASS", "NATO": a name all the same
+_CALENDAR_WORDS = frozenset(name.lower() for name in MONTH_NAMES + WEEKDAY_NAMES)
+_QUESTION_WORD = re.compile(r"[\w-]+")
 _PLACE_WORDS = re.compile(r"\b(?:in|from|at|to)\s+[A-Z][a-z]+")
 # Cue phrases, not entities: a condition or a reason is a clause, recognised by its connective.
 _CONDITION = re.compile(r"\b(?:if|unless|only when|only if|in (?:the )?(?:event|case) of|provided that|as long as)\b",
@@ -37,6 +40,14 @@ _REASON = re.compile(r"\b(?:because|due to|owing to|as a result of|caused by|in 
 _KIND_NOUNS = (
     "date|day|year|month|time|city|cities|country|countries|region|regions|town|place|person|people|name|"
     "number|amount|condition|conditions|reason|organization|organisation|company|companies|agency|percentage"
+)
+# Whom or what the answer names: "which White House spokesperson", "which former leader", "what company".
+# Nouns that double as adjectives ("official figures", "general trend", "chief reason") are left out.
+_NAMED_KINDS = (
+    "person|individual|spokesperson|spokesman|spokeswoman|leader|president|minister|premier|officer|"
+    "commander|secretary|chairman|chairwoman|politician|diplomat|ambassador|envoy|"
+    "founder|journalist|reporter|analyst|expert|lawmaker|senator|judge|lawyer|prosecutor|player|athlete|"
+    "company|companies|firm|organi[sz]ation|agency|outlet|newspaper|party|team|brand|bank"
 )
 _FOCUS = re.compile(rf"^\W*(?:\w+\s+)?(?:what|which)\s+({_KIND_NOUNS})\b", re.IGNORECASE)
 
@@ -52,6 +63,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
                    r"|^\s*where\b", re.I),
         "place",
     ),
+    (re.compile(rf"^\s*(?:which|what)\s+(?:[\w'-]+\s+){{0,3}}?(?:{_NAMED_KINDS})\b"
+                r"|^\s*what(?:'s| is| was) the name\b", re.I), "name"),
     (re.compile(r"\b(what (?:new |old |final |average |current )?price|how (?:much|high))\b", re.I), "number"),
     (re.compile(r"^\s*(under what (?:conditions?|circumstances?)|in what (?:case|circumstances?))\b", re.I),
      "condition"),
@@ -86,7 +99,19 @@ def _candidates(kind: str, text: str, *, relative_days: bool) -> set[str]:
         return {m.group(0).lower() for m in (_DATE if relative_days else _DATE_ON_ITS_OWN).finditer(text)}
     if kind == "place":
         return {m.group(0).split()[-1].lower() for m in _PLACE_WORDS.finditer(text)}
-    return {m.group(0).lower() for m in _NAME.finditer(text)}
+    return _name_heads(text)
+
+
+def _name_heads(text: str) -> set[str]:
+    """The last word of each name in `text` ("jean-pierre" of "Karin Jean-Pierre"), lower case: the word
+    by which a name is told from the question's own ("Kazakh President Kassym-Zhomart Tokayev" is the
+    question's Tokayev). Month and weekday names are no answer to "who"."""
+    heads = set()
+    for match in (*_NAME.finditer(text), *_ACRONYM.finditer(text)):
+        words = [word for word in match.group(0).split() if word.lower() not in _CALENDAR_WORDS]
+        if words:
+            heads.add(words[-1].lower())
+    return heads
 
 
 def focus_word(question: str) -> str | None:
@@ -105,4 +130,7 @@ def offers_answer(question: str, kind: str | None, sentence: str, *, relative_da
     if kind in ("condition", "reason"):
         return bool((_CONDITION if kind == "condition" else _REASON).search(sentence))
     asked = question.lower()
-    return any(candidate not in asked for candidate in _candidates(kind, sentence, relative_days=relative_days))
+    candidates = _candidates(kind, sentence, relative_days=relative_days)
+    if kind == "name":
+        return bool(candidates - set(_QUESTION_WORD.findall(asked)))
+    return any(candidate not in asked for candidate in candidates)

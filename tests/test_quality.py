@@ -211,6 +211,11 @@ def test_dev_targets(kz_client: TestClient) -> None:
         ("Roughly how many troops did the bloc send?", "number", None),
         ("In the leaders' phone call, on what date did the talks begin?", "date", "date"),
         ("Fuel went up to 120 tenge - what was it before?", None, None),
+        # A role or body after "which" asks for a name; the role is evidence, not a generic kind word.
+        ("Which White House spokesperson criticised the order?", "name", None),
+        ("Which former leader did Tokayev remove from his post?", "name", None),
+        ("What is the name of the CSTO's secretary general?", "name", None),
+        ("Which of the reports mentions the airport?", None, None),
     ],
 )
 def test_answer_type_and_focus_word(question: str, kind: str | None, focus: str | None) -> None:
@@ -229,6 +234,22 @@ def test_a_number_or_date_question_is_not_answered_by_a_span_without_one(kz_clie
     counted = ask(kz_client, "How many peacekeeping troops did the CSTO initially send to Kazakhstan?", k=5)
     assert "2500" in counted["answer"]["text"] and counted["support"]["typed"] == 1.0
     assert ask(kz_client, "Who commanded the CSTO peacekeeping contingent?", k=5)["support"]["typed"] is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "offers"),
+    [
+        ("White House spokesman Karin Jean-Pierre assessed the order.", True),
+        ("On Friday, January 7, Kazakh President Kassym-Zhomart Tokayev ordered to open fire.", False),
+        ("The order was reported by TASS.", True),
+        ("The order worried the international community.", False),
+    ],
+)
+def test_a_name_answer_names_someone_the_question_does_not(sentence: str, offers: bool) -> None:
+    """A name candidate is told by its last word ("Tokayev" of "Kazakh President Kassym-Zhomart Tokayev"
+    is the question's own); month and weekday names name no one; acronyms are names."""
+    question = "Which White House spokesperson said Tokayev's order to fire worried the international community?"
+    assert answer_type.offers_answer(question, "name", sentence) == offers
 
 
 @pytest.mark.parametrize(
