@@ -152,7 +152,8 @@ def retrieve(
     question, sources, dates = hints.question, hints.sources, hints.dates
     with index_dir.reading(index) as db:
         parts = aspects.question_aspects(question, term_weights, sources, dates, year=hints.year)
-        if embed is not None and sentence_vectors.stored_in(index.manifest):
+        has_sentences = sentence_vectors.stored_in(index.manifest)
+        if embed is not None and has_sentences:
             parts = aspects.with_vectors(parts, embed)
         clauses_embedded = any(part.vector is not None for part in parts)
         dense, lexical_hits = _candidates(db, index, hints.content, query_vector, options, parts)
@@ -161,12 +162,16 @@ def retrieve(
         documents = _documents(db, {chunk.doc_id for chunk in chunks.values()})
 
         @functools.cache
+        def sentences_of(row_id: int) -> np.ndarray | None:
+            # Read per passage as support is first asked of it (the aspects' pools ask it of every fused
+            # candidate, ~180; one indexed row costs ~30 µs, one bulk read of them all ~8 ms).
+            found = store.get_sentence_vectors(db, [row_id], index.dimension).get(row_id) if has_sentences else None
+            return found.vectors if found is not None else None
+
+        @functools.cache
         def support(row_id: int) -> list[float]:
-            # Sentence vectors are read per passage as support is first asked of it (the aspects' pools ask it
-            # of every fused candidate, ~180; one indexed row costs ~30 µs, one bulk read of them all ~8 ms).
             chunk = chunks[row_id]
-            found = store.get_sentence_vectors(db, [row_id], index.dimension).get(row_id) if clauses_embedded else None
-            vectors = found.vectors if found is not None else None
+            vectors = sentences_of(row_id) if clauses_embedded else None
             return [part.support(chunk.text, documents[chunk.doc_id], vectors) for part in parts]
 
         scored = {
@@ -181,13 +186,18 @@ def retrieve(
             own = sorted(supported, key=lambda r: -support(r)[position])[:ASPECT_POOL]  # stable: fused order
             ranked += [r for r in own if r not in ranked]
         if SENTENCE_WEIGHT:
-            weights = answer.evidence_weights(question, term_weights)
             claims_at = [position for position, part in enumerate(parts) if part.is_clause]
+            # A question that makes one claim is that claim: read the way a clause is (word coverage and the
+            # nearest sentence's closeness to the question's content), so that a passage restating it in
+            # other words still counts.
+            whole = aspects.Aspect(question, answer.evidence_weights(question, term_weights), is_clause=True,
+                                   vector=query_vector.reshape(-1) if has_sentences else None)
 
             def evidence(row_id: int) -> float:
                 if claims_at:
                     return max(support(row_id)[position] for position in claims_at)
-                return answer.evidence_coverage(chunks[row_id].text, weights)
+                chunk = chunks[row_id]
+                return whole.support(chunk.text, documents[chunk.doc_id], sentences_of(row_id))
 
             for row_id in ranked:
                 scored[row_id] *= 1 + SENTENCE_WEIGHT * evidence(row_id)

@@ -197,6 +197,17 @@ def test_dev_targets(kz_client: TestClient) -> None:
     assert at_1 / answerable >= 0.95 and at_3 == answerable and correct / answerable >= 0.90
 
 
+def test_a_one_claim_question_reads_passages_by_meaning_as_well_as_words(kz_client: TestClient) -> None:
+    """A question that makes one claim is re-scored the way a clause is: word coverage and its nearest
+    sentence's closeness. Word forms the stems keep apart ("start protesting" / "Protests … began",
+    "stabilised" / "stabilization") left the sentences that answer these below ones that share more words."""
+    began = ask(kz_client, "Why did people in Kazakhstan start protesting in early January?", k=5)
+    assert "rising gas prices" in began["answer"]["text"]
+    stable = ask(kz_client, "On what day did Kazakh officials say the situation had stabilised?", k=5)
+    assert "January 9" in stable["answer"]["text"]
+    assert "stabilization of the situation" in stable["passages"][0]["text"]
+
+
 @pytest.mark.parametrize(
     ("question", "kind", "focus"),
     [
