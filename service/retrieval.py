@@ -148,7 +148,8 @@ def retrieve(
 ) -> list[Hit]:
     """The top `options.k` passages. `query_vector` embeds the question's content (`hints.content`),
     `term_weights` are its terms' IDF (`lexical.idf_weights`) and `embed` embeds a multi-part question's
-    clauses (without it, or in an index without sentence vectors, clauses are matched by their words alone)."""
+    clauses (without it, or in an index without sentence vectors, clauses are matched by their words alone;
+    a one-claim question is matched by `query_vector` where sentence vectors are stored)."""
     question, sources, dates = hints.question, hints.sources, hints.dates
     with index_dir.reading(index) as db:
         parts = aspects.question_aspects(question, term_weights, sources, dates, year=hints.year)
