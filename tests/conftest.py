@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,6 +21,14 @@ SHARED = REPO.parent / "shared"
 KZ_CORPUS = SHARED / "corpus" / "kazakhstan-2022"
 KZ_QA = SHARED / "qa" / "kazakhstan-2022.dev.jsonl"
 MULTIHOP = SHARED / "bench" / "multihop-rag"
+
+
+def ask(client: TestClient, question: str, **options: Any) -> dict[str, Any]:
+    """POST /v1/query; the response body, asserting it succeeded."""
+    response = client.post("/v1/query", json={"question": question, **options})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
 
 
 @pytest.fixture(scope="session")
