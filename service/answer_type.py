@@ -28,8 +28,8 @@ _DATE = re.compile(rf"{_CALENDAR_DATE}|\b(?:[Yy]esterday|[Tt]oday|[Tt]onight|[Tt
 _DATE_ON_ITS_OWN = re.compile(_CALENDAR_DATE)
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[\s-][A-Z][a-z]+)*")
 _ACRONYM = re.compile(r"\b[A-Z]{2,}\b")  # "TASS", "NATO": a name all the same
-_CALENDAR_WORDS = frozenset(name.lower() for name in MONTH_NAMES + WEEKDAY_NAMES)
-_QUESTION_WORD = re.compile(r"[\w-]+")
+CALENDAR_WORDS = frozenset(name.lower() for name in MONTH_NAMES + WEEKDAY_NAMES)
+_WORD = re.compile(r"[\w-]+")
 _PLACE_WORDS = re.compile(r"\b(?:in|from|at|to)\s+[A-Z][a-z]+")
 # Cue phrases, not entities: a condition or a reason is a clause, recognised by its connective.
 _CONDITION = re.compile(r"\b(?:if|unless|only when|only if|in (?:the )?(?:event|case) of|provided that|as long as)\b",
@@ -102,15 +102,25 @@ def _candidates(kind: str, text: str, *, relative_days: bool) -> set[str]:
     return _name_heads(text)
 
 
+def words(text: str) -> set[str]:
+    """The words of `text` as written (hyphenated ones whole)."""
+    return set(_WORD.findall(text))
+
+
+def name_key(name: str) -> str:
+    """A name's last word, lower case ("jean-pierre" of "Karin Jean-Pierre"): the word by which a name is
+    told from another's ("Kazakh President Kassym-Zhomart Tokayev" is the question's Tokayev) and by which
+    shorter mentions count as the same name."""
+    return name.split()[-1].lower()
+
+
 def _name_heads(text: str) -> set[str]:
-    """The last word of each name in `text` ("jean-pierre" of "Karin Jean-Pierre"), lower case: the word
-    by which a name is told from the question's own ("Kazakh President Kassym-Zhomart Tokayev" is the
-    question's Tokayev). Month and weekday names are no answer to "who"."""
+    """The key of each name in `text`. Month and weekday names are no answer to "who"."""
     heads = set()
     for match in (*_NAME.finditer(text), *_ACRONYM.finditer(text)):
-        words = [word for word in match.group(0).split() if word.lower() not in _CALENDAR_WORDS]
-        if words:
-            heads.add(words[-1].lower())
+        kept = [word for word in match.group(0).split() if word.lower() not in CALENDAR_WORDS]
+        if kept:
+            heads.add(name_key(" ".join(kept)))
     return heads
 
 
@@ -132,5 +142,5 @@ def offers_answer(question: str, kind: str | None, sentence: str, *, relative_da
     asked = question.lower()
     candidates = _candidates(kind, sentence, relative_days=relative_days)
     if kind == "name":
-        return bool(candidates - set(_QUESTION_WORD.findall(asked)))
+        return bool(candidates - words(asked))
     return any(candidate not in asked for candidate in candidates)

@@ -24,7 +24,6 @@ from service import answer_type
 # letter, so acronyms and shouted headlines are left out. A sentence's capitalised first word is told from a
 # name by the passages writing it in lower case elsewhere (`repeated_name`).
 _NAME = re.compile(r"\b[A-Z]\w*[a-z]\w*(?:[ -][A-Z]\w*[a-z]\w*)*")
-_CALENDAR = frozenset(answer_type.MONTH_NAMES + answer_type.WEEKDAY_NAMES)
 # Questions whose answer is a named entity: a person, an organisation, a product, a team.
 _ASKS_FOR_NAME = re.compile(
     r"^\s*(?:who|whom|whose|which|what is the name|"
@@ -59,32 +58,20 @@ def asks_for_name(question: str) -> bool:
     return bool(_ASKS_FOR_NAME.search(question)) and answer_type.expected_type(question) not in _NOT_NAMES
 
 
-_WORD = re.compile(r"[\w-]+")
-
-
-def _words(text: str) -> set[str]:
-    """The words of `text` as written (hyphenated ones whole)."""
-    return set(_WORD.findall(text))
-
-
-def _key(name: str) -> str:
-    return name.split()[-1].lower()
-
-
 def repeated_name(question: str, passages: Sequence[str]) -> RepeatedName | None:
     """The name the passages mention most often, when one does strictly more often than any other.
 
     Left out: names the question already gives (their last word), month and weekday names, and words the
     passages also write in lower case (a common word that opened a quotation or a line).
     """
-    asked = _words(question.lower())
-    written = set().union(*map(_words, passages))
+    asked = answer_type.words(question.lower())
+    written = set().union(*map(answer_type.words, passages))
     forms: dict[str, Counter[str]] = {}  # each name's forms by its key, with their mention counts
     for text in passages:
         for match in _NAME.finditer(text):
             name = _without_common_words(match.group(), written)
-            key = _key(name)
-            if name in _CALENDAR or key in asked or key in written:
+            key = answer_type.name_key(name)
+            if name.lower() in answer_type.CALENDAR_WORDS or key in asked or key in written:
                 continue
             forms.setdefault(key, Counter())[name] += 1
     ranked = sorted(((key, found.total()) for key, found in forms.items()), key=lambda item: (-item[1], item[0]))
