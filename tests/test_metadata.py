@@ -57,6 +57,10 @@ def test_extract_date_ignores_body_dates_and_non_dates(text: str) -> None:
     [
         ("2023-11-27T08:45:59+00:00", "2023-11-27"),
         ("2022-01-10", "2022-01-10"),
+        ("2022/01/10", "2022-01-10"),
+        ("2022.1.10 14:30", "2022-01-10"),
+        ("2022/01-10", None),  # one date is written with one separator
+        ("01/10/2022", None),  # day and month order unknowable
         (" 10.01.2022 ", "2022-01-10"),
         ("Jan 10, 2022", "2022-01-10"),
         ("2022-02-30", None),
