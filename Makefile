@@ -71,6 +71,7 @@ quality: install-dev
 	$(BIN)/citeqa eval eval/data/kazakhstan-2022.blind.jsonl --index .quality/index --out .quality/blind -k 5
 	$(BIN)/citeqa eval eval/data/kazakhstan-2022.blind2.jsonl --index .quality/index --out .quality/blind2 -k 5
 	$(BIN)/citeqa eval eval/data/kazakhstan-2022.blind3.jsonl --index .quality/index --out .quality/blind3 -k 5
+	$(BIN)/citeqa eval eval/data/kazakhstan-2022.blind4.jsonl --index .quality/index --out .quality/blind4 -k 5
 
 test: lint typecheck pytest quality
 
