@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator, model_validator
 
 from service.engine import QueryRequest, QueryResult
 from service.filters import Filters
@@ -35,6 +35,13 @@ class FiltersIn(Strict):
     doc_ids: list[StrictStr] | None = Field(None, max_length=10_000, description="only these documents")
 
     _dates = field_validator("date_from", "date_to")(_iso_date)
+
+    @model_validator(mode="after")
+    def _range_not_inverted(self) -> FiltersIn:
+        # An inverted range matches nothing; it is a mistake to report, not an empty result to return.
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}")
+        return self
 
     def to_filters(self) -> Filters:
         return Filters(

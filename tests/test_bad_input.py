@@ -63,6 +63,8 @@ CASES = [
     Case("k string", "POST", Q, 422, "valid integer", {"json": {"question": "a", "k": "5"}}),
     Case("k float", "POST", Q, 422, "valid integer", {"json": {"question": "a", "k": 2.5}}),
     Case("bad filter date", "POST", Q, 422, "YYYY-MM-DD", {"json": {"question": "a", "filters": {"date_from": "May"}}}),
+    Case("inverted date range", "POST", Q, 422, "date_from 2022-01-10 is after date_to 2022-01-01",
+         {"json": {"question": "a", "filters": {"date_from": "2022-01-10", "date_to": "2022-01-01"}}}),
     Case("invalid JSON", "POST", Q, 422, "JSON decode error", _raw(b'{"question": "who')),
     Case("JSON array body", "POST", Q, 422, "valid dictionary", _raw(b'["who?"]')),
     Case("invalid UTF-8", "POST", Q, 400, "not valid UTF-8", _raw(b'{"question": "caf\xe9 \xff"}')),
