@@ -92,9 +92,18 @@ def expected_type(question: str) -> str | None:
     return None
 
 
+# A number that labels something ("Articles 2 and 4 of the treaty", "Section 3", "No. 12") is no amount: it
+# answers neither "how many" nor "how much".
+_LABELLED_NUMBERS = re.compile(
+    r"\b(?:articles?|sections?|paragraphs?|chapters?|clauses?|points?|items?|pages?|resolutions?|nos?\.)"
+    r"\s+\d+(?:\s*(?:,|and|or|&)\s*\d+)*",
+    re.IGNORECASE,
+)
+
+
 def _candidates(kind: str, text: str, *, relative_days: bool) -> set[str]:
     if kind == "number":
-        return {m.group(0).lower() for m in _NUMBER.finditer(text)}
+        return {m.group(0).lower() for m in _NUMBER.finditer(_LABELLED_NUMBERS.sub(" ", text))}
     if kind == "date":
         return {m.group(0).lower() for m in (_DATE if relative_days else _DATE_ON_ITS_OWN).finditer(text)}
     if kind == "place":

@@ -29,11 +29,19 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 TITLE_WEIGHT, BODY_WEIGHT = 0.5, 1.0
 
 
+# The second word of "how many" / "how much" is part of the question word, not something a passage should
+# say: "2500 troops" answers "how many troops" without the word "many".
+_QUANTITY_WORDS = frozenset({"many", "much"})
+
+
 def query_terms(question: str) -> list[str]:
     seen: dict[str, None] = {}
+    previous = ""
     for word in _WORD.findall(question.lower()):
-        if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
+        asks_quantity = previous == "how" and word in _QUANTITY_WORDS
+        if word not in STOPWORDS and (len(word) > 1 or word.isdigit()) and not asks_quantity:
             seen.setdefault(word, None)
+        previous = word
     return list(seen)
 
 

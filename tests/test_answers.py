@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from ingest.encoder import Encoder
 from service import abstention, answer, answer_type, thesaurus
-from service.lexical import stem
+from service.lexical import query_terms, stem
 from tests.conftest import ask
 
 
@@ -51,6 +51,9 @@ def test_a_number_or_date_question_is_not_answered_by_a_span_without_one(kz_clie
         assert body["answer"] is None and body["support"]["typed"] == 0.0, question
     counted = ask(kz_client, "How many peacekeeping troops did the CSTO initially send to Kazakhstan?", k=5)
     assert "2500" in counted["answer"]["text"] and counted["support"]["typed"] == 1.0
+    # The sentence quoting "Articles 2 and 4 of the Collective Security Treaty" holds no amount.
+    killed = ask(kz_client, "How many CSTO peacekeepers were killed during the operation?", k=5)
+    assert killed["answer"] is None and killed["support"]["typed"] == 0.0
     assert ask(kz_client, "Who commanded the CSTO peacekeeping contingent?", k=5)["support"]["typed"] is None
 
 
@@ -79,6 +82,10 @@ def test_a_name_answer_names_someone_the_question_does_not(sentence: str, offers
         ("When did the protests begin?", "Protests began on Sunday.", 1.0),
         ("When did the protests begin?", "Protests began after the fuel price rose.", 0.0),
         ("What new price did the program set?", "The program set a lower price.", 0.0),
+        # A number that labels something is no amount.
+        ("How many peacekeepers were killed?", "The council, guided by Articles 2 and 4 of the treaty, acted.", 0.0),
+        ("How much did the operation cost?", "See Section 3, paragraph 12, and No. 7.", 0.0),
+        ("How many articles did the treaty invoke?", "It invoked Articles 2 and 4, two articles.", 1.0),
         ("Who commanded the contingent?", "Colonel-General Serdyukov commanded it.", None),
     ],
 )
@@ -202,6 +209,13 @@ def test_an_answer_from_a_quotation_holds_its_end(kz_client: TestClient) -> None
     body = ask(kz_client, "Which country did Kosachev name first of all as the source of the militants?", k=5)
     assert "from Afghanistan" in body["answer"]["text"]
     assert body["answer"]["text"].startswith("“Well-organized militants")
+
+
+def test_how_many_and_how_much_are_question_words_not_terms() -> None:
+    """No passage needs to say "many" to answer "how many troops"; elsewhere the word is a term."""
+    assert query_terms("How many troops did the CSTO send?") == ["troops", "csto", "send"]
+    assert query_terms("How much did fuel cost?") == ["fuel", "cost"]
+    assert "many" in query_terms("Many residents left the city.")
 
 
 def test_irregular_verbs_meet_their_base_form() -> None:
