@@ -29,9 +29,9 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 TITLE_WEIGHT, BODY_WEIGHT = 0.5, 1.0
 
 
-# The second word of "how many" / "how much" is part of the question word, not something a passage should
-# say: "2500 troops" answers "how many troops" without the word "many".
-_QUANTITY_WORDS = frozenset({"many", "much"})
+# The word after "how" ("how many", "how much", "how long", …) is part of the question word, not something a
+# passage should say: "2500 troops" answers "how many troops" without the word "many".
+_QUANTITY_WORDS = frozenset({"many", "much", "long", "often", "far", "old"})
 
 
 def query_terms(question: str) -> list[str]:

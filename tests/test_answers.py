@@ -215,6 +215,7 @@ def test_how_many_and_how_much_are_question_words_not_terms() -> None:
     """No passage needs to say "many" to answer "how many troops"; elsewhere the word is a term."""
     assert query_terms("How many troops did the CSTO send?") == ["troops", "csto", "send"]
     assert query_terms("How much did fuel cost?") == ["fuel", "cost"]
+    assert query_terms("How long did the troops stay?") == ["troops", "stay"]
     assert "many" in query_terms("Many residents left the city.")
 
 
