@@ -191,11 +191,13 @@ def retrieve(
             # A question that makes one claim is that claim: read the way a clause is (word coverage and the
             # nearest sentence's closeness to the question's content), so that a passage restating it in
             # other words still counts.
-            whole = aspects.Aspect(question, answer.evidence_weights(question, term_weights), is_clause=True,
-                                   vector=query_vector.reshape(-1) if has_sentences else None)
+            whole = None if claims_at else aspects.Aspect(
+                question, answer.evidence_weights(question, term_weights), is_clause=True,
+                vector=query_vector.reshape(-1) if has_sentences else None,
+            )
 
             def evidence(row_id: int) -> float:
-                if claims_at:
+                if whole is None:
                     return max(support(row_id)[position] for position in claims_at)
                 chunk = chunks[row_id]
                 return whole.support(chunk.text, documents[chunk.doc_id], sentences_of(row_id))
