@@ -101,9 +101,23 @@ _LABELLED_NUMBERS = re.compile(
 )
 
 
+# Nor are a calendar date's day and year ("on January 5", "5 January 2022", "in 2022"): "how many bandits"
+# is not answered by the day they attacked. A bare four-digit number stays an amount ("2000 protesters")
+# unless "in" or "since" makes it a year.
+_DATE_DIGITS = re.compile(
+    rf"\b{_MONTH}\s+\d{{1,2}}(?:,?\s+\d{{4}})?\b|\b\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?\b|\b{_MONTH}\s+\d{{4}}\b"
+    r"|\b\d{1,2}\.\d{1,2}\.\d{4}\b|\b(?:[Ii]n|[Ss]ince)\s+(?:1[89]|20)\d\d\b"
+)
+
+
+def _amounts_of(text: str) -> str:
+    """`text` with the numbers that are no amount (labels, dates) blanked out."""
+    return _DATE_DIGITS.sub(" ", _LABELLED_NUMBERS.sub(" ", text))
+
+
 def _candidates(kind: str, text: str, *, relative_days: bool) -> set[str]:
     if kind == "number":
-        return {m.group(0).lower() for m in _NUMBER.finditer(_LABELLED_NUMBERS.sub(" ", text))}
+        return {m.group(0).lower() for m in _NUMBER.finditer(_amounts_of(text))}
     if kind == "date":
         return {m.group(0).lower() for m in (_DATE if relative_days else _DATE_ON_ITS_OWN).finditer(text)}
     if kind == "place":

@@ -86,6 +86,10 @@ def test_a_name_answer_names_someone_the_question_does_not(sentence: str, offers
         ("How many peacekeepers were killed?", "The council, guided by Articles 2 and 4 of the treaty, acted.", 0.0),
         ("How much did the operation cost?", "See Section 3, paragraph 12, and No. 7.", 0.0),
         ("How many articles did the treaty invoke?", "It invoked Articles 2 and 4, two articles.", 1.0),
+        # Nor is a date's day or year; a bare four-digit count still is.
+        ("How many bandits attacked the city?", "Bandits attacked the city on January 5, 2022.", 0.0),
+        ("How many bandits attacked the city?", "In 2022 the city was attacked (05.01.2022).", 0.0),
+        ("How many bandits attacked the city?", "On January 5, some 2000 bandits attacked the city.", 1.0),
         ("Who commanded the contingent?", "Colonel-General Serdyukov commanded it.", None),
     ],
 )
