@@ -17,12 +17,16 @@ MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "
                "November", "December")
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTH = rf"(?:{'|'.join(MONTH_NAMES)})"
+# Pieces of a calendar date, shared by the date pattern and the numbers that are no amount (below).
+_MONTH_THEN_DAY = rf"\b{_MONTH}\s+\d{{1,2}}"
+_DAY_THEN_MONTH = rf"\b\d{{1,2}}\s+{_MONTH}"
+_YEAR = r"\b(?:1[89]|20)\d\d\b"
+_DOTTED_DATE = r"\b\d{1,2}\.\d{1,2}\.\d{4}\b"
 # News dates a report relative to itself as often as absolutely ("on Sunday", "yesterday"). A relative day
 # still answers "when" (relative to the report), but a span that dates the event outright is the better
 # answer: "today I turned to the CSTO" loses to "On January 5, ... Tokayev turned to the CSTO".
 _CALENDAR_DATE = (
-    rf"\b{_MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{_MONTH}\b|\b(?:1[89]|20)\d\d\b|\b\d{{1,2}}\.\d{{1,2}}\.\d{{4}}\b"
-    rf"|\b(?:{'|'.join(WEEKDAY_NAMES)})\b"
+    rf"{_MONTH_THEN_DAY}\b|{_DAY_THEN_MONTH}\b|{_YEAR}|{_DOTTED_DATE}|\b(?:{'|'.join(WEEKDAY_NAMES)})\b"
 )
 _DATE = re.compile(rf"{_CALENDAR_DATE}|\b(?:[Yy]esterday|[Tt]oday|[Tt]onight|[Tt]omorrow)\b")
 _DATE_ON_ITS_OWN = re.compile(_CALENDAR_DATE)
@@ -105,8 +109,8 @@ _LABELLED_NUMBERS = re.compile(
 # is not answered by the day they attacked. A bare four-digit number stays an amount ("2000 protesters")
 # unless "in" or "since" makes it a year.
 _DATE_DIGITS = re.compile(
-    rf"\b{_MONTH}\s+\d{{1,2}}(?:,?\s+\d{{4}})?\b|\b\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?\b|\b{_MONTH}\s+\d{{4}}\b"
-    r"|\b\d{1,2}\.\d{1,2}\.\d{4}\b|\b(?:[Ii]n|[Ss]ince)\s+(?:1[89]|20)\d\d\b"
+    rf"{_MONTH_THEN_DAY}(?:,?\s+\d{{4}})?\b|{_DAY_THEN_MONTH}(?:\s+\d{{4}})?\b|\b{_MONTH}\s+\d{{4}}\b"
+    rf"|{_DOTTED_DATE}|\b(?:[Ii]n|[Ss]ince)\s+{_YEAR}"
 )
 
 
