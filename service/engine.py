@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -175,6 +175,9 @@ class QueryEngine:
             PassageResult(hit, (best[i].start, best[i].end) if i in best else None) for i, hit in enumerate(hits)
         ]
         span = texts[top.passage][top.start : top.end] if top is not None else None
+        if evidence is not None and evidence.similarity is not None:
+            stated = texts[evidence.passage][evidence.start : evidence.end]
+            evidence = replace(evidence, similarity=self._closest_clause(query_vector, stated, evidence.similarity))
         support = abstention.support_features(hits, evidence, weights)
         confidence = abstention.confidence(support)
         support |= {"confidence": confidence, **abstention.typed_feature(hints.question, span)}
@@ -198,6 +201,12 @@ class QueryEngine:
         candidates = answer.shortlist(scores)
         similarity = self._similarities(query_vector, [texts[c.passage][c.start : c.end] for c in candidates])
         return answer.rerank(candidates, similarity), scores
+
+    def _closest_clause(self, query_vector: np.ndarray, span: str, similarity: float) -> float:
+        """How closely the span states the question, for the abstention model: its own similarity or its
+        closest clause's (`answer.clauses_of`), whichever is higher. Which span answers is chosen on whole
+        spans: a clause's similarity would lift a pair of sentences above either of its own."""
+        return max([similarity, *self._similarities(query_vector, answer.clauses_of(span))])
 
     def _similarities(self, query_vector: np.ndarray, spans: list[str]) -> list[float]:
         if not spans:

@@ -119,7 +119,9 @@ class Support(BaseModel):
     dense: float = Field(description="best cosine similarity of a returned passage to the question")
     coverage: float = Field(description="IDF-weighted share of the question's terms in the answer passage")
     sentence: float = Field(description="the same share within the answer span alone")
-    semantic: float = Field(description="cosine similarity of the answer span to the question")
+    semantic: float = Field(
+        description="cosine similarity of the answer span to the question, or of its closest clause if higher"
+    )
     confidence: float = Field(description="calibrated probability that the passages answer the question")
     typed: float | None = Field(
         default=None,

@@ -131,6 +131,30 @@ def test_a_related_word_counts_in_evidence_but_not_in_the_abstention_features(
     assert scored[0].coverage == 0.5
 
 
+def test_a_long_sentence_is_read_clause_by_clause() -> None:
+    sentence = ("The protests are continuing across the country and dozens have been killed including police "
+                "officers and more than 1000 people got serious injuries during the violence erupted a week ago.")
+    assert answer.clauses_of(sentence) == [
+        "The protests are continuing across the country",
+        "dozens have been killed including police officers",
+        "more than 1000 people got serious injuries during the violence erupted a week ago.",
+    ]
+    assert answer.clauses_of("Protests began on Sunday, January 2.") == ["Protests began on Sunday"]  # too short
+    assert answer.clauses_of("The cost per liter doubled.") == []
+
+
+@pytest.mark.parametrize(
+    "question", ["How many people were badly injured in the violence?", "How many people suffered serious injuries?"]
+)
+def test_an_answer_in_one_clause_of_a_long_sentence_is_given(kz_client: TestClient, question: str) -> None:
+    """The report states the figure in the last of three clauses of one sentence; the question's
+    similarity to that sentence as a whole is below 0.5, to the clause above 0.7. Judged on the whole
+    sentence, the answer was withheld."""
+    body = ask(kz_client, question, k=5)
+    assert body["support"]["semantic"] > 0.7
+    assert body["answer"] is not None and "more than 1000 people" in body["answer"]["text"]
+
+
 def test_a_model_folder_without_a_token_table_has_no_thesaurus(tmp_path: Path) -> None:
     (tmp_path / "vocab.txt").write_text("injured\ninjuries\n", encoding="utf-8")
     assert thesaurus.load(tmp_path, answer.lemma_stem) is None
