@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 # unanswerable among 663 questions). THRESHOLD is the probability cut; balanced classes make it weigh a
 # withheld answer and a made-up one alike. Refit whenever the features or the retriever change, and keep a
 # refit only if the question sets it never sees do not get worse (the last two did: docs/quality.md,
-# Abstention, where the clause reading of "semantic" is measured both ways).
+# Abstention, and the closest-clause reading of "semantic").
 WEIGHTS = {"dense": 5.539, "coverage": 4.364, "sentence": 3.581, "semantic": 4.949}
 BIAS = -7.422
 THRESHOLD = 0.5

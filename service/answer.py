@@ -50,6 +50,7 @@ class SentenceScore:
     coverage: float  # IDF-weighted share of the question's terms the sentence contains
     score: float
     similarity: float | None = None  # cosine of the span's embedding with the question's, once re-scored
+    pair: bool = False  # two adjacent sentences rather than one
 
 
 # Porter stemming leaves irregular verb forms apart ("began" / "begin"); news text is full of them.
@@ -246,7 +247,7 @@ def score_sentences(question: str, passages: Sequence[str], weights: Mapping[str
             # passages are); `coverage` stays the plain share of terms, one of the abstention model's features.
             stated = _with_proximity(_share(stemmed, stems), stemmed, positions)
             score = stated * factor + RANK_PRIOR / (1 + position)
-            scored.append(SentenceScore(position, start, end, covered, score))
+            scored.append(SentenceScore(position, start, end, covered, score, pair=is_pair))
     return sorted(scored, key=lambda s: (-s.score, s.passage, s.start))
 
 

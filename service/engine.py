@@ -160,13 +160,18 @@ class QueryEngine:
         weights: dict[str, float],
     ) -> QueryResult:
         texts = [hit.chunk.text for hit in hits]
-        ranked, scores = self._ranked_spans(hints.question, query_vector, texts, weights, None)
+        # A question that makes one claim asks about one fact, which a long sentence may state in just one of
+        # its clauses: spans are then compared with it clause by clause (`_similarities`). The claims of a
+        # multi-claim question are spread over a sentence's clauses, or over several reports: no one clause
+        # states it, and whole spans are compared.
+        one_claim = len(aspects.claims(hints.question, hints.sources)) < 2
+        ranked, scores = self._ranked_spans(hints.question, query_vector, texts, weights, None, one_claim)
         # Whether to answer is judged on the span that states the question best, as the abstention model
         # was fitted; the name the passages repeat only changes which span is shown.
         evidence = ranked[0] if ranked else None
         favoured = _repeated_name(hints, texts)
         if favoured is not None:
-            ranked, scores = self._ranked_spans(hints.question, query_vector, texts, weights, favoured)
+            ranked, scores = self._ranked_spans(hints.question, query_vector, texts, weights, favoured, one_claim)
         if ranked:
             ranked[0] = answer.whole_quotation(texts[ranked[0].passage], ranked[0])
         top = ranked[0] if ranked else None
@@ -175,9 +180,10 @@ class QueryEngine:
             PassageResult(hit, (best[i].start, best[i].end) if i in best else None) for i, hit in enumerate(hits)
         ]
         span = texts[top.passage][top.start : top.end] if top is not None else None
-        if evidence is not None and evidence.similarity is not None:
+        if evidence is not None and evidence.pair and one_claim:
+            # Whether to answer is judged on a pair's closest clause too.
             stated = texts[evidence.passage][evidence.start : evidence.end]
-            evidence = replace(evidence, similarity=self._closest_clause(query_vector, stated, evidence.similarity))
+            evidence = replace(evidence, similarity=self._similarities(query_vector, [stated], by_clause=[True])[0])
         support = abstention.support_features(hits, evidence, weights)
         confidence = abstention.confidence(support)
         support |= {"confidence": confidence, **abstention.typed_feature(hints.question, span)}
@@ -195,20 +201,27 @@ class QueryEngine:
         texts: list[str],
         weights: dict[str, float],
         favoured: re.Pattern[str] | None,
+        one_claim: bool,
     ) -> tuple[list[answer.SentenceScore], list[answer.SentenceScore]]:
         """The shortlisted answer spans re-ranked with their embeddings, and every span's lexical score."""
         scores = answer.score_sentences(question, texts, weights, favoured=favoured)
         candidates = answer.shortlist(scores)
-        similarity = self._similarities(query_vector, [texts[c.passage][c.start : c.end] for c in candidates])
+        spans = [texts[c.passage][c.start : c.end] for c in candidates]
+        similarity = self._similarities(query_vector, spans, by_clause=[one_claim and not c.pair for c in candidates])
         return answer.rerank(candidates, similarity), scores
 
-    def _closest_clause(self, query_vector: np.ndarray, span: str, similarity: float) -> float:
-        """How closely the span states the question, for the abstention model: its own similarity or its
-        closest clause's (`answer.clauses_of`), whichever is higher. Which span answers is chosen on whole
-        spans: a clause's similarity would lift a pair of sentences above either of its own."""
-        return max([similarity, *self._similarities(query_vector, answer.clauses_of(span))])
-
-    def _similarities(self, query_vector: np.ndarray, spans: list[str]) -> list[float]:
-        if not spans:
+    def _similarities(self, query_vector: np.ndarray, spans: list[str], *, by_clause: list[bool]) -> list[float]:
+        """Each span's cosine with the question; where `by_clause`, the higher of that and its closest
+        clause's (`answer.clauses_of`). A pair of sentences is read whole when the answer is chosen: its
+        clauses are its two sentences' clauses, which would lift it above the better of them, and the answer
+        is the shortest span that states the question."""
+        pieces = [answer.clauses_of(span) if clause else [] for span, clause in zip(spans, by_clause, strict=True)]
+        texts = list(dict.fromkeys([*spans, *(piece for found in pieces for piece in found)]))
+        if not texts:
             return []
-        return [float(value) for value in self.span_cache.get_many(spans) @ query_vector]
+        similarity = self.span_cache.get_many(texts) @ query_vector
+        cosines = {text: float(value) for text, value in zip(texts, similarity, strict=True)}
+        return [
+            max([cosines[span], *(cosines[piece] for piece in found)])
+            for span, found in zip(spans, pieces, strict=True)
+        ]

@@ -120,7 +120,8 @@ class Support(BaseModel):
     coverage: float = Field(description="IDF-weighted share of the question's terms in the answer passage")
     sentence: float = Field(description="the same share within the answer span alone")
     semantic: float = Field(
-        description="cosine similarity of the answer span to the question, or of its closest clause if higher"
+        description="cosine similarity of the answer span to the question; for a question making one claim, "
+        "its closest clause's if higher"
     )
     confidence: float = Field(description="calibrated probability that the passages answer the question")
     typed: float | None = Field(

@@ -155,6 +155,31 @@ def test_an_answer_in_one_clause_of_a_long_sentence_is_given(kz_client: TestClie
     assert body["answer"] is not None and "more than 1000 people" in body["answer"]["text"]
 
 
+def test_a_question_of_several_claims_is_compared_with_whole_spans(kz_client: TestClient) -> None:
+    """Its claims are spread over the sentence's clauses (the injured, the police officers killed): no one
+    clause states it, so the sentence's own similarity is what counts."""
+    one = ask(kz_client, "How many people were badly injured in the violence?", k=5)
+    several = ask(kz_client, "How many people were badly injured in the violence, while dozens of police officers "
+                             "were killed?", k=5)
+    assert several["answer"]["text"] == one["answer"]["text"]
+    assert several["support"]["semantic"] < 0.5 < 0.7 < one["support"]["semantic"]
+
+
+def test_a_sentence_is_chosen_by_its_closest_clause(kz_client: TestClient) -> None:
+    """"Chairman of the CSTO Collective Security Council, Prime Minister of Armenia Nikol Pashinyan" is one
+    clause of a long sentence about a phone call: read as a whole, that sentence lost to one that repeats
+    the Council's name in a quotation and names nobody who chairs it."""
+    body = ask(kz_client, "Who chaired the CSTO Collective Security Council during the unrest?", k=5)
+    assert "Pashinyan" in body["answer"]["text"]
+
+
+def test_a_pair_of_sentences_is_not_lifted_by_its_clauses(kz_client: TestClient) -> None:
+    """Read by its closest clause, the sentence that answers matches better than the pair it forms with the
+    next sentence ("The UN and OSCE are aware …"), which is read whole: the shorter span is the answer."""
+    text = ask(kz_client, "Which facilities do the peacekeepers guard?", k=5)["answer"]["text"]
+    assert text.endswith("they only guard the military and other state facilities.")
+
+
 def test_a_model_folder_without_a_token_table_has_no_thesaurus(tmp_path: Path) -> None:
     (tmp_path / "vocab.txt").write_text("injured\ninjuries\n", encoding="utf-8")
     assert thesaurus.load(tmp_path, answer.lemma_stem) is None
