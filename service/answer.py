@@ -269,9 +269,25 @@ def clauses_of(span: str) -> list[str]:
     return [piece for piece in pieces if len(piece.split()) >= MIN_CLAUSE_WORDS]
 
 
-def shortlist(scores: Sequence[SentenceScore], *, size: int | None = None) -> list[SentenceScore]:
-    """The lexically best spans of the answer passages, the ones worth embedding."""
-    return [s for s in scores if s.passage < ANSWER_PASSAGES][: size or SEMANTIC_CANDIDATES]
+def answer_passages(named: Sequence[bool | None]) -> frozenset[int]:
+    """Positions of the passages an answer may come from: the best `ANSWER_PASSAGES` (in rank order) of
+    those that may be from the reports the question names, when any passage is known to be (`named[i]`:
+    True, False, or None where the report's outlet or date is unknown); else of all passages.
+
+    "What did the TechCrunch report of October 7 say …" is answered by that report: a sentence of another
+    outlet's or another day's report, however well it matches the question's words, states something else.
+    """
+    allowed = list(range(len(named)))
+    if any(is_named is True for is_named in named):
+        allowed = [position for position, is_named in enumerate(named) if is_named is not False]
+    return frozenset(allowed[:ANSWER_PASSAGES])
+
+
+def shortlist(
+    scores: Sequence[SentenceScore], passages: AbstractSet[int], *, size: int | None = None
+) -> list[SentenceScore]:
+    """The lexically best spans of the answer passages (`answer_passages`), the ones worth embedding."""
+    return [s for s in scores if s.passage in passages][: size or SEMANTIC_CANDIDATES]
 
 
 def rerank(candidates: Sequence[SentenceScore], similarities: Sequence[float]) -> list[SentenceScore]:

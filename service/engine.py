@@ -16,7 +16,7 @@ from ingest.index import Index, reading
 from service import abstention, answer, aspects, lexical, query_hints, redundancy, spelling, thesaurus
 from service.filters import Filters
 from service.query_cache import QueryVectorCache
-from service.retrieval import Hit, RetrievalOptions, known_sources, latest_year, retrieve
+from service.retrieval import Hit, RetrievalOptions, known_sources, latest_year, named_report, retrieve
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,13 +165,19 @@ class QueryEngine:
         # multi-claim question are spread over a sentence's clauses, or over several reports: no one clause
         # states it, and whole spans are compared.
         one_claim = len(aspects.claims(hints.question, hints.sources)) < 2
-        ranked, scores = self._ranked_spans(hints.question, query_vector, texts, weights, None, one_claim)
+        report_dates = query_hints.report_dates(hints)
+        answer_from = answer.answer_passages(
+            [named_report(hit.document, hints.sources, report_dates) for hit in hits]
+        )
+        ranked, scores = self._ranked_spans(hints.question, query_vector, texts, weights, None, one_claim, answer_from)
         # Whether to answer is judged on the span that states the question best, as the abstention model
         # was fitted; the name the passages repeat only changes which span is shown.
         evidence = ranked[0] if ranked else None
         favoured = _repeated_name(hints.question, texts, one_claim=one_claim)
         if favoured is not None:
-            ranked, scores = self._ranked_spans(hints.question, query_vector, texts, weights, favoured, one_claim)
+            ranked, scores = self._ranked_spans(
+                hints.question, query_vector, texts, weights, favoured, one_claim, answer_from
+            )
         if ranked:
             ranked[0] = answer.whole_quotation(texts[ranked[0].passage], ranked[0])
         top = ranked[0] if ranked else None
@@ -202,10 +208,12 @@ class QueryEngine:
         weights: dict[str, float],
         favoured: re.Pattern[str] | None,
         one_claim: bool,
+        answer_from: frozenset[int],
     ) -> tuple[list[answer.SentenceScore], list[answer.SentenceScore]]:
-        """The shortlisted answer spans re-ranked with their embeddings, and every span's lexical score."""
+        """The shortlisted answer spans (of the passages at `answer_from`) re-ranked with their embeddings,
+        and every span's lexical score."""
         scores = answer.score_sentences(question, texts, weights, favoured=favoured)
-        candidates = answer.shortlist(scores)
+        candidates = answer.shortlist(scores, answer_from)
         spans = [texts[c.passage][c.start : c.end] for c in candidates]
         similarity = self._similarities(query_vector, spans, by_clause=[one_claim and not c.pair for c in candidates])
         return answer.rerank(candidates, similarity), scores

@@ -84,7 +84,8 @@ _RELATIONS: dict[Literal["until", "from"], re.Pattern[str]] = {
 # stands only the connective; "between the report on October 5 and the one on October 9" and "the October 5
 # and October 9 reports" name two reports.
 _RANGE_START = re.compile(r"\bbetween\s+(?:the\s+)?$", re.IGNORECASE)
-_REPORTS_AFTER = re.compile(r"\s+(?:reports?|articles?|stories|story|pieces?|editions?|publications?)\b", re.IGNORECASE)
+_REPORT_NOUNS = r"reports?|articles?|stories|story|pieces?|editions?|publications?"
+_REPORTS_AFTER = re.compile(rf"\s+(?:{_REPORT_NOUNS})\b", re.IGNORECASE)
 _RANGE_JOIN = re.compile(r"\s*(and|to|through|until|till|-|–|—)\s*(?:the\s+)?", re.IGNORECASE)
 _BARE_DAY = re.compile(rf"(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s+(?:of\s+)?(?:{_MONTH})\b)(?:,?\s+(\d{{4}}))?",
                        re.IGNORECASE)
@@ -232,6 +233,19 @@ class QuestionHints:
     sources: frozenset[str]
     dates: tuple[DateMention, ...]
     year: int | None = None  # the year a bound without one refers to (`mentioned_dates`)
+
+
+# A question that speaks of reports ("the report published on October 7", "TechCrunch reported on October 12")
+# gives its dates as the reports'; one that does not gives the events' ("Tokayev's January 7 speech", "on the
+# morning of January 5"), which a report of any later day tells of.
+_SPEAKS_OF_REPORTS = re.compile(
+    rf"\b(?:{_REPORT_NOUNS}|report(?:s|ed|ing)|publish(?:es|ed|ing)?|coverage)\b", re.IGNORECASE
+)
+
+
+def report_dates(hints: QuestionHints) -> tuple[DateMention, ...]:
+    """The dates a question names as its reports' dates: all of them when it speaks of reports, else none."""
+    return hints.dates if _SPEAKS_OF_REPORTS.search(hints.question) else ()
 
 
 def read_question(question: str, known_sources: Iterable[str], *, year: int | None = None) -> QuestionHints:

@@ -79,15 +79,39 @@ def _documents(db: sqlite3.Connection, doc_ids: set[str]) -> dict[str, StoredDoc
     return {doc_id: found for doc_id in doc_ids if (found := store.get_document_meta(db, doc_id))}
 
 
+def _of_outlet(document: StoredDocument, sources: AbstractSet[str]) -> bool:
+    return document.source in sources
+
+
+def _of_date(document: StoredDocument, dates: Sequence[query_hints.DateMention]) -> bool:
+    return any(mention.matches(document.date) for mention in dates)
+
+
 def _boost(
     document: StoredDocument, sources: AbstractSet[str], dates: Sequence[query_hints.DateMention]
 ) -> float:
     factor = 1.0
-    if document.source in sources:
+    if _of_outlet(document, sources):
         factor += SOURCE_BOOST
-    if any(mention.matches(document.date) for mention in dates):
+    if _of_date(document, dates):
         factor += DATE_BOOST
     return factor
+
+
+def named_report(
+    document: StoredDocument, sources: AbstractSet[str], dates: Sequence[query_hints.DateMention]
+) -> bool | None:
+    """Whether the document is a report the question names, by the outlets and report dates it names:
+    None where the document's own outlet or date is unknown and the rest does not rule it out. Every
+    document is, for a question that names neither."""
+    known = [
+        *([_of_outlet(document, sources)] if sources and document.source is not None else []),
+        *([_of_date(document, dates)] if dates and document.date is not None else []),
+    ]
+    if not all(known):
+        return False
+    unknown = (sources and document.source is None) or (dates and document.date is None)
+    return None if unknown else True
 
 
 def _unique(hits: list[tuple[int, float]]) -> list[tuple[int, float]]:

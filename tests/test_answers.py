@@ -10,9 +10,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ingest.encoder import Encoder
-from service import abstention, answer, answer_type, thesaurus
+from ingest.pipeline import ingest
+from ingest.records import SourceDocument
+from ingest.store import StoredDocument
+from service import abstention, answer, answer_type, query_hints, retrieval, thesaurus
 from service.lexical import query_terms, stem
 from tests.conftest import ask
+from tests.live_server import app_client
 
 
 @pytest.mark.parametrize(
@@ -210,6 +214,90 @@ def test_the_passage_the_answer_quotes_ranks_first(kz_client: TestClient, questi
     assert [p["rank"] for p in body["passages"]] == list(range(1, len(body["passages"]) + 1))
     for cited in citations:
         assert body["answer"]["text"] in body["passages"][cited]["text"]
+
+
+@pytest.mark.parametrize(
+    ("named", "allowed"),
+    [
+        # A question that names no report (every passage is "named"): the three best passages.
+        ([True] * 5, {0, 1, 2}),
+        # The best three of those from the named reports, with those whose outlet or date is unknown.
+        ([None, False, True, False, True, True], {0, 2, 4}),
+        # No passage known to be from a named report: the names rule nothing out.
+        ([False, None, False, False], {0, 1, 2}),
+        ([None, None, False], {0, 1, 2}),
+    ],
+)
+def test_the_answer_comes_from_the_reports_the_question_names(named: list[bool | None], allowed: set[int]) -> None:
+    assert answer.answer_passages(named) == allowed
+
+
+def test_a_report_is_named_by_its_outlet_and_date_where_they_are_known() -> None:
+    def report(source: str | None, date: str | None) -> StoredDocument:
+        return StoredDocument(id="d", title=None, date=date, source=source, url=None, origin="test",
+                              content_hash="0", chunks=1)
+
+    october_7 = query_hints.mentioned_dates("the report published on October 7, 2023")
+    assert retrieval.named_report(report("Harbor Times", "2023-10-07"), {"Harbor Times"}, october_7) is True
+    assert retrieval.named_report(report("Valley Post", "2023-10-07"), {"Harbor Times"}, october_7) is False
+    assert retrieval.named_report(report("Harbor Times", "2023-10-08"), {"Harbor Times"}, october_7) is False
+    assert retrieval.named_report(report(None, "2023-10-07"), {"Harbor Times"}, october_7) is None
+    assert retrieval.named_report(report("Harbor Times", None), set(), october_7) is None
+    assert retrieval.named_report(report(None, None), {"Harbor Times"}, october_7) is None
+    assert retrieval.named_report(report(None, "2023-10-08"), {"Harbor Times"}, october_7) is False
+    assert retrieval.named_report(report(None, None), set(), ()) is True
+
+
+@pytest.mark.parametrize(
+    ("question", "of_reports"),
+    [
+        ("What did the report published on January 8 say about the unrest?", True),
+        ("According to the January 8 article, how many people were injured?", True),
+        ("Did TechCrunch, reporting on October 12, agree?", True),
+        # A date the question does not give as a report's is the event's.
+        ("What did Tokayev announce on the afternoon of January 5?", False),
+        ("Which channel aired the January 7 speech?", False),
+    ],
+)
+def test_a_date_is_a_reports_date_when_the_question_speaks_of_reports(question: str, of_reports: bool) -> None:
+    hints = query_hints.read_question(question, [], year=2022)
+    assert hints.dates
+    assert query_hints.report_dates(hints) == (hints.dates if of_reports else ())
+
+
+def test_a_question_about_the_report_of_a_date_is_answered_from_that_report(kz_client: TestClient) -> None:
+    """Retrieval ranks a passage of a January 7 report first; the question asks what the January 8 report
+    says, and the answer comes from the report of that date."""
+    body = ask(kz_client, "According to the report published on January 8, what happened to the Kazakh unrest?", k=5)
+    assert body["answer"] is not None
+    cited = body["passages"][body["answer"]["citations"][0]]
+    assert cited["date"] == "2022-01-08"
+    assert "anti-government protests" in body["answer"]["text"]
+
+
+# An event of October 7 that a later report tells of, beside a report of October 7 about something else.
+DATED_REPORTS = {
+    "council-oct-7": ("2023-10-07", "The council met to discuss the harbour budget. Members argued for an hour "
+                      "about mooring fees for the marina and the cost of dredging the channel."),
+    "pier-oct-9": ("2023-10-09", "On October 7, the mayor announced that the old pier would close for good "
+                   "after storm damage. Fishermen protested at the town hall the next morning."),
+}
+
+
+def test_a_date_the_question_gives_as_an_events_does_not_narrow_the_answer_to_that_days_reports(
+    tmp_path_factory: pytest.TempPathFactory, encoder: Encoder
+) -> None:
+    index = tmp_path_factory.mktemp("dated") / "index"
+    reports = [
+        SourceDocument(id=name, text=text, date=date, source="Harbor Times")
+        for name, (date, text) in DATED_REPORTS.items()
+    ]
+    ingest(index, reports, encoder=encoder)
+    with app_client(index, encoder) as client:
+        body = ask(client, "What did the mayor announce on October 7?", k=5)
+    assert body["answer"] is not None
+    assert body["passages"][body["answer"]["citations"][0]]["doc_id"] == "pier-oct-9"
+    assert "old pier would close" in body["answer"]["text"]
 
 
 def test_a_relative_day_counts_as_a_date_but_a_calendar_date_is_preferred(kz_client: TestClient) -> None:
