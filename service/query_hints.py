@@ -239,7 +239,7 @@ class QuestionHints:
 # gives its dates as the reports'; one that does not gives the events' ("Tokayev's January 7 speech", "on the
 # morning of January 5"), which a report of any later day tells of.
 _SPEAKS_OF_REPORTS = re.compile(
-    rf"\b(?:{_REPORT_NOUNS}|report(?:s|ed|ing)|publish(?:es|ed|ing)?|coverage)\b", re.IGNORECASE
+    rf"\b(?:{_REPORT_NOUNS}|report(?:ed|ing)|publish(?:es|ed|ing)?|coverage)\b", re.IGNORECASE
 )
 
 

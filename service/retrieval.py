@@ -79,10 +79,6 @@ def _documents(db: sqlite3.Connection, doc_ids: set[str]) -> dict[str, StoredDoc
     return {doc_id: found for doc_id in doc_ids if (found := store.get_document_meta(db, doc_id))}
 
 
-def _of_outlet(document: StoredDocument, sources: AbstractSet[str]) -> bool:
-    return document.source in sources
-
-
 def _of_date(document: StoredDocument, dates: Sequence[query_hints.DateMention]) -> bool:
     return any(mention.matches(document.date) for mention in dates)
 
@@ -91,7 +87,7 @@ def _boost(
     document: StoredDocument, sources: AbstractSet[str], dates: Sequence[query_hints.DateMention]
 ) -> float:
     factor = 1.0
-    if _of_outlet(document, sources):
+    if document.source in sources:
         factor += SOURCE_BOOST
     if _of_date(document, dates):
         factor += DATE_BOOST
@@ -104,14 +100,14 @@ def named_report(
     """Whether the document is a report the question names, by the outlets and report dates it names:
     None where the document's own outlet or date is unknown and the rest does not rule it out. Every
     document is, for a question that names neither."""
-    known = [
-        *([_of_outlet(document, sources)] if sources and document.source is not None else []),
-        *([_of_date(document, dates)] if dates and document.date is not None else []),
-    ]
-    if not all(known):
+    checks: list[bool | None] = []
+    if sources:
+        checks.append(None if document.source is None else document.source in sources)
+    if dates:
+        checks.append(None if document.date is None else _of_date(document, dates))
+    if False in checks:
         return False
-    unknown = (sources and document.source is None) or (dates and document.date is None)
-    return None if unknown else True
+    return None if None in checks else True
 
 
 def _unique(hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
