@@ -75,13 +75,16 @@ def _within_budget(hits: list[Hit], max_tokens: int | None) -> list[Hit]:
     return kept
 
 
-def _repeated_name(question: str, texts: list[str], *, one_claim: bool) -> re.Pattern[str] | None:
+def _repeated_name(
+    question: str, texts: list[str], *, one_claim: bool, answer_from: frozenset[int]
+) -> re.Pattern[str] | None:
     """How an answer span names the entity the passages repeat, for a question that asks for a name
-    through several claims (`service.redundancy`); None for any other question."""
+    through several claims (`service.redundancy`); None for any other question. The name is counted over
+    every passage, its full form read from the passages the answer may quote (`answer_from`)."""
     if one_claim or not redundancy.asks_for_name(question):
         return None
     found = redundancy.repeated_name(question, texts)
-    return found.pattern(texts[: answer.ANSWER_PASSAGES]) if found else None
+    return found.pattern([texts[i] for i in sorted(answer_from)]) if found else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +176,7 @@ class QueryEngine:
         # Whether to answer is judged on the span that states the question best, as the abstention model
         # was fitted; the name the passages repeat only changes which span is shown.
         evidence = ranked[0] if ranked else None
-        favoured = _repeated_name(hints.question, texts, one_claim=one_claim)
+        favoured = _repeated_name(hints.question, texts, one_claim=one_claim, answer_from=answer_from)
         if favoured is not None:
             ranked, scores = self._ranked_spans(
                 hints.question, query_vector, texts, weights, favoured, one_claim, answer_from

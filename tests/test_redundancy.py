@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from ingest.encoder import Encoder
 from ingest.pipeline import ingest
 from ingest.records import SourceDocument
-from service import answer, redundancy
+from service import answer, engine, redundancy
 from tests.live_server import app_client
 
 # Three reports, one claim each, about the engineer behind a tidal barrier; the sentence that matches the
@@ -75,6 +75,22 @@ def test_names_the_question_gives_calendar_words_and_common_words_do_not_count()
     found = redundancy.repeated_name("Who?", ["It was sold. On Amazon it is cheap, and on Amazon prices drop."])
     assert found == redundancy.RepeatedName("amazon", "Amazon", 2)
 
+
+
+def test_the_full_form_is_read_from_the_passages_the_answer_may_quote() -> None:
+    # Counted over all five passages; written in full only in the fourth and fifth, which (with the first)
+    # are the ones the answer may come from (the second and third are another report's, say).
+    texts = [
+        "Quell spoke at the harbour.", "Quell left early.", "The council thanked Quell.",
+        "Mara Quell designed the barrier.", "Mara Quell said it would hold.",
+    ]
+    favoured = engine._repeated_name(MULTI_CLAIM, texts, one_claim=False, answer_from=frozenset({0, 3, 4}))
+    assert favoured is not None
+    assert favoured.search("as Mara Quell said") and not favoured.search("as Quell said")
+    # Read from passages that give only the last word, any mention of it counts.
+    by_key = engine._repeated_name(MULTI_CLAIM, texts, one_claim=False, answer_from=frozenset({0, 1, 2}))
+    assert by_key is not None and by_key.search("as Quell said")
+    assert engine._repeated_name(MULTI_CLAIM, texts, one_claim=True, answer_from=frozenset({0, 3, 4})) is None
 
 def test_questions_that_ask_for_a_name() -> None:
     assert redundancy.asks_for_name("Who is the engineer who designed the barrier?")
