@@ -158,6 +158,29 @@ def _candidates(
     return _unique(dense), _unique(lexical_hits)
 
 
+def _completed(
+    db: sqlite3.Connection,
+    index: index_dir.Index,
+    content: str,
+    query_vector: np.ndarray,
+    dense: list[tuple[int, float]],
+    lexical_hits: list[tuple[int, float]],
+) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    """Both lists with a score for every candidate either found: a passage one search found and the other
+    did not gets its real score there (its stored embedding's cosine; its BM25, 0 without a question term).
+
+    Fusion would otherwise read a missing score as the list's lowest, the same for a passage just past the
+    other list's depth as for one wholly unrelated. Measured on MultiHop-RAG dev: MAP@10 0.4424 -> 0.4482
+    (docs/quality.md).
+    """
+    in_dense, in_lexical = {row_id for row_id, _ in dense}, {row_id for row_id, _ in lexical_hits}
+    dense_missing = [row_id for row_id, _ in lexical_hits if row_id not in in_dense]
+    lexical_missing = [row_id for row_id, _ in dense if row_id not in in_lexical]
+    if dense_missing:
+        cosines = store.get_embeddings(db, dense_missing, index.dimension) @ query_vector.reshape(-1)
+        dense = dense + [(row_id, float(cosine)) for row_id, cosine in zip(dense_missing, cosines, strict=True)]
+    return dense, lexical_hits + lexical.scores_of(db, content, lexical_missing)
+
 def retrieve(
     index: index_dir.Index,
     hints: query_hints.QuestionHints,
@@ -178,6 +201,7 @@ def retrieve(
             parts = aspects.with_vectors(parts, embed)
         clauses_embedded = any(part.vector is not None for part in parts)
         dense, lexical_hits = _candidates(db, index, hints.content, query_vector, options, parts)
+        dense, lexical_hits = _completed(db, index, hints.content, query_vector, dense, lexical_hits)
         fused = fuse(dense, lexical_hits)
         chunks = store.get_chunks(db, fused)
         documents = _documents(db, {chunk.doc_id for chunk in chunks.values()})
