@@ -6,7 +6,7 @@ import math
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from functools import lru_cache
 
 import snowballstemmer
@@ -68,18 +68,6 @@ def search(db: sqlite3.Connection, question: str, limit: int, filters: Filters) 
     return [(int(row_id), float(score)) for row_id, score in db.execute(sql, params)]
 
 
-
-def scores_of(db: sqlite3.Connection, question: str, row_ids: Sequence[int]) -> list[tuple[int, float]]:
-    """The BM25 score `search` gives each of `row_ids` (chunk rows), 0 for a row that holds none of the
-    question's terms."""
-    expression = match_expression(query_terms(question))
-    if expression is None or not row_ids:
-        return [(row_id, 0.0) for row_id in row_ids]
-    marks = ",".join("?" * len(row_ids))
-    sql = (f"SELECT f.rowid, -bm25(chunk_fts, {TITLE_WEIGHT}, {BODY_WEIGHT}) FROM chunk_fts f "
-           f"WHERE chunk_fts MATCH ? AND f.rowid IN ({marks})")
-    found = {int(row_id): float(score) for row_id, score in db.execute(sql, [expression, *row_ids])}
-    return [(row_id, found.get(row_id, 0.0)) for row_id in row_ids]
 
 def stem(word: str) -> str:
     """The Porter stem FTS5's `porter` tokenizer indexes, so our weights line up with its vocabulary."""
