@@ -68,7 +68,6 @@ def search(db: sqlite3.Connection, question: str, limit: int, filters: Filters) 
     return [(int(row_id), float(score)) for row_id, score in db.execute(sql, params)]
 
 
-
 def stem(word: str) -> str:
     """The Porter stem FTS5's `porter` tokenizer indexes, so our weights line up with its vocabulary."""
     return _stemmed(word)

@@ -42,8 +42,6 @@ def test_passages_expose_component_scores_tokens_and_highlight(kz_client: TestCl
     assert body["support"]["confidence"] == pytest.approx(body["answer"]["confidence"], abs=1e-4)
 
 
-
-
 def test_every_lexical_candidate_is_fused_with_its_real_dense_score(kz_index: Path, encoder: Encoder) -> None:
     question = "Who commanded the CSTO peacekeeping contingent sent to Kazakhstan?"
     vector = encoder.encode([question])[0]
@@ -61,6 +59,7 @@ def test_every_lexical_candidate_is_fused_with_its_real_dense_score(kz_index: Pa
     for row, score in completed:
         assert score == pytest.approx(every[row], abs=1e-5)
     assert completed[: len(dense)] == dense
+
 
 def test_source_filter_is_a_hard_constraint(kz_client: TestClient) -> None:
     body = ask(kz_client, "What happened in Alma-Ata?", k=10, filters={"source": ["TASS"]})
