@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Literal
@@ -340,12 +340,30 @@ def clauses(
     that carries no claim of its own ("as reported by both X and Y"): such a part attributes the claim
     before it, or, at the start of the question ("According to X, ..."), the claim after it. A claim's date
     is read as `mentioned_dates` reads it, with `year`.
+
+    A question whose punctuation and connectives leave it one claim but that names several reports ("Did
+    Mashable report on A before Fortune mentioned B?") is divided at its outlet names instead: each report
+    it names makes a claim of its own.
     """
     known = list(sources)
+    cased = uses_capitals(question)
+    parts = _clause_parts(question)
+    kept = _claim_parts(parts, known, ignore, min_terms, cased)
+    if len(kept) < 2 and known:
+        by_outlet = [piece for part in parts for piece in _cut_at_outlets(part, known, cased)]
+        kept = _claim_parts(by_outlet, known, ignore, min_terms, cased)
+    if len(kept) < 2:
+        return []
+    return [Clause(text, frozenset(named), _single(mentioned_dates(text, year=year))) for text, named in kept]
+
+
+def _claim_parts(
+    parts: Sequence[str], known: Sequence[str], ignore: AbstractSet[str], min_terms: int, cased: bool
+) -> list[tuple[str, set[str]]]:
+    """The parts long enough to make a claim, each with the outlets it is attributed to (`clauses`)."""
     kept: list[tuple[str, set[str]]] = []
     pending: set[str] = set()
-    cased = uses_capitals(question)
-    for part in _clause_parts(question):
+    for part in parts:
         named = mentioned_sources(part, known, cased=cased) if known else set()
         if len(set(query_terms(part)) - ignore) >= min_terms:
             kept.append((part, named | pending))
@@ -354,9 +372,17 @@ def clauses(
             kept[-1][1].update(named)
         else:
             pending |= named
-    if len(kept) < 2:
-        return []
-    return [Clause(text, frozenset(named), _single(mentioned_dates(text, year=year))) for text, named in kept]
+    return kept
+
+
+def _cut_at_outlets(part: str, known: Sequence[str], cased: bool) -> list[str]:
+    """`part` cut before each outlet name after its first (a quote mark opening a name goes with it)."""
+    spans = sorted({span for found in _named_spans(part, known, cased=cased).values() for span in found})
+    # Only whole names: "The Independent" inside "The Independent - Life and Style" is no second outlet.
+    names = [span for span in spans if not any(o != span and o[0] <= span[0] and span[1] <= o[1] for o in spans)]
+    cuts = [start - 1 if start > 0 and part[start - 1] in "'\"“‘" else start for start, _ in names[1:]]
+    pieces = [part[a:b] for a, b in zip([0, *cuts], [*cuts, len(part)], strict=True)]
+    return [piece.strip() for piece in pieces if piece.strip()]
 
 
 def _single(dates: list[DateMention]) -> DateMention | None:

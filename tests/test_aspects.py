@@ -62,6 +62,32 @@ def test_clauses_are_attributed_to_the_outlets_named_in_or_beside_them() -> None
     ]
 
 
+def test_a_question_naming_several_reports_without_a_break_is_divided_at_the_outlet_names() -> None:
+    outlets = ["Harbor Times", "Valley Post", "The Independent - Sports"]
+    ignore = {"harbor", "times", "valley", "post", "independent", "sports"}
+    question = (
+        "Did Harbor Times report the council closed the old pier before 'Valley Post' mentioned that the "
+        "ferry service resumed on October 7?"
+    )
+    found = query_hints.clauses(question, sources=outlets, ignore=ignore)
+    assert [(clause.text, clause.sources, clause.date) for clause in found] == [
+        ("Did Harbor Times report the council closed the old pier before", {"Harbor Times"}, None),
+        ("'Valley Post' mentioned that the ferry service resumed on October 7", {"Valley Post"},
+         query_hints.DateMention(10, 7, None)),
+    ]
+    # Only a question the ordinary breaks leave whole is divided so: two claims found by a comma stay as they are.
+    punctuated = "Did Harbor Times say the pier closed, while Valley Post reported the ferry service resumed in spring?"
+    assert [clause.text for clause in query_hints.clauses(punctuated, sources=outlets, ignore=ignore)] == [
+        "Did Harbor Times say the pier closed", "Valley Post reported the ferry service resumed in spring",
+    ]
+    # One outlet, or one outlet's name inside a longer feed name, divides nothing.
+    single = "Did The Independent - Sports report that the council closed the old pier after the storm damage?"
+    assert query_hints.clauses(single, sources=outlets, ignore=ignore) == []
+    # A list of outlets attributing one claim makes no claims of its own.
+    listed = "Did the council close the old pier after the storm as both Harbor Times and Valley Post say?"
+    assert query_hints.clauses(listed, sources=outlets, ignore=ignore) == []
+
+
 def test_a_longer_outlet_name_is_not_also_read_as_the_shorter_one_inside_it() -> None:
     feeds = ["The Independent - Sports", "The Independent - Travel", "Harbor Times"]
     assert query_hints.mentioned_sources("as The Independent - Sports reported", feeds) == {
