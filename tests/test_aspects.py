@@ -17,6 +17,13 @@ from tests.live_server import app_client
 
 WORDS = "council closed old pier storm damage ferry service resumed spring harbor times valley post says"
 WEIGHTS = dict.fromkeys(WORDS.split(), 1.0)
+OUTLETS = ["Harbor Times", "Valley Post", "Town Crier", "The Independent - Sports"]
+OUTLET_WORDS = {"harbor", "times", "valley", "post", "town", "crier", "independent", "sports"}
+
+
+def claims_of(question: str) -> list[query_hints.Clause]:
+    """The question's claims, read with the test outlets' names known (and no claim words)."""
+    return query_hints.clauses(question, sources=OUTLETS, ignore=OUTLET_WORDS)
 
 
 def test_clauses_split_at_punctuation_and_contrast_but_not_at_a_bare_and() -> None:
@@ -40,20 +47,18 @@ def test_clauses_split_at_punctuation_and_contrast_but_not_at_a_bare_and() -> No
 
 
 def test_clauses_are_attributed_to_the_outlets_named_in_or_beside_them() -> None:
-    outlets = ["Harbor Times", "Valley Post", "Town Crier"]
-    ignore = {"harbor", "times", "valley", "post", "town", "crier"}
     question = (
         "Did the council close the old pier after storm damage, as reported by both Harbor Times and "
         "Valley Post, while the ferry service resumed in spring?"
     )
-    found = query_hints.clauses(question, sources=outlets, ignore=ignore)
+    found = claims_of(question)
     assert [(clause.text, clause.sources) for clause in found] == [
         ("Did the council close the old pier after storm damage", {"Harbor Times", "Valley Post"}),
         ("the ferry service resumed in spring", frozenset()),
     ]
     # Named inside the claim, or before the first claim ("According to ..."): that claim is attributed.
     leading = "According to Town Crier, the council closed the old pier, while Valley Post says the ferry resumed"
-    assert [clause.sources for clause in query_hints.clauses(leading, sources=outlets, ignore=ignore)] == [
+    assert [clause.sources for clause in claims_of(leading)] == [
         {"Town Crier"}, {"Valley Post"},
     ]
     dated = "Did the report on the pier published on October 7, unlike the one on the ferry service, say so?"
@@ -63,13 +68,11 @@ def test_clauses_are_attributed_to_the_outlets_named_in_or_beside_them() -> None
 
 
 def test_a_question_naming_several_reports_without_a_break_is_divided_at_the_outlet_names() -> None:
-    outlets = ["Harbor Times", "Valley Post", "The Independent - Sports"]
-    ignore = {"harbor", "times", "valley", "post", "independent", "sports"}
     question = (
         "Did Harbor Times report the council closed the old pier before 'Valley Post' mentioned that the "
         "ferry service resumed on October 7?"
     )
-    found = query_hints.clauses(question, sources=outlets, ignore=ignore)
+    found = claims_of(question)
     assert [(clause.text, clause.sources, clause.date) for clause in found] == [
         ("Did Harbor Times report the council closed the old pier before", {"Harbor Times"}, None),
         ("'Valley Post' mentioned that the ferry service resumed on October 7", {"Valley Post"},
@@ -77,15 +80,15 @@ def test_a_question_naming_several_reports_without_a_break_is_divided_at_the_out
     ]
     # Only a question the ordinary breaks leave whole is divided so: two claims found by a comma stay as they are.
     punctuated = "Did Harbor Times say the pier closed, while Valley Post reported the ferry service resumed in spring?"
-    assert [clause.text for clause in query_hints.clauses(punctuated, sources=outlets, ignore=ignore)] == [
+    assert [clause.text for clause in claims_of(punctuated)] == [
         "Did Harbor Times say the pier closed", "Valley Post reported the ferry service resumed in spring",
     ]
     # One outlet, or one outlet's name inside a longer feed name, divides nothing.
     single = "Did The Independent - Sports report that the council closed the old pier after the storm damage?"
-    assert query_hints.clauses(single, sources=outlets, ignore=ignore) == []
+    assert claims_of(single) == []
     # A list of outlets attributing one claim makes no claims of its own.
     listed = "Did the council close the old pier after the storm as both Harbor Times and Valley Post say?"
-    assert query_hints.clauses(listed, sources=outlets, ignore=ignore) == []
+    assert claims_of(listed) == []
 
 
 def test_a_longer_outlet_name_is_not_also_read_as_the_shorter_one_inside_it() -> None:
