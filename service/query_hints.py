@@ -211,11 +211,13 @@ def _named_spans(text: str, sources: Iterable[str], *, cased: bool) -> dict[str,
         if (found := [(a, b) for a, b in _alias_spans(lower, source) if not cased or _capitalised(text[a:b])])
     }
     every = [span for found in spans.values() for span in found]
-    return {
-        source: found
-        for source, found in spans.items()
-        if any(not any(start <= a and b <= end and end - start > b - a for start, end in every) for a, b in found)
-    }
+    return {source: found for source, found in spans.items() if any(not _inside_longer(s, every) for s in found)}
+
+
+def _inside_longer(span: tuple[int, int], spans: Iterable[tuple[int, int]]) -> bool:
+    """Whether a longer one of `spans` holds `span` (a short outlet name inside a feed's full name)."""
+    a, b = span
+    return any(start <= a and b <= end and end - start > b - a for start, end in spans)
 
 
 def mentioned_sources(question: str, sources: Iterable[str], *, cased: bool | None = None) -> set[str]:
@@ -283,7 +285,8 @@ _CLAUSE_BREAK = re.compile(
 # A quotation opens after a space or bracket and closes before a space or punctuation; an apostrophe inside
 # a word ("Ramaswamy's") does neither. Straight single quotes double as apostrophes ("Spears' lithium"),
 # so a closing one only counts once a quotation is open.
-_QUOTE_OPEN = re.compile(r"(?:(?<=^)|(?<=[\s(\[]))['\"“‘](?=\w)")
+_OPENING_QUOTES = "'\"“‘"
+_QUOTE_OPEN = re.compile(rf"(?:(?<=^)|(?<=[\s(\[]))[{_OPENING_QUOTES}](?=\w)")
 _QUOTE_CLOSE = {"'": re.compile(r"(?<=[\w.,!?%])'(?!\w)"), '"': re.compile(r'"'), "“": re.compile(r"[”\"]"),
                 "‘": re.compile(r"[’']")}
 
@@ -379,8 +382,8 @@ def _cut_at_outlets(part: str, known: Sequence[str], cased: bool) -> list[str]:
     """`part` cut before each outlet name after its first (a quote mark opening a name goes with it)."""
     spans = sorted({span for found in _named_spans(part, known, cased=cased).values() for span in found})
     # Only whole names: "The Independent" inside "The Independent - Life and Style" is no second outlet.
-    names = [span for span in spans if not any(o != span and o[0] <= span[0] and span[1] <= o[1] for o in spans)]
-    cuts = [start - 1 if start > 0 and part[start - 1] in "'\"“‘" else start for start, _ in names[1:]]
+    names = [span for span in spans if not _inside_longer(span, spans)]
+    cuts = [start - 1 if start > 0 and part[start - 1] in _OPENING_QUOTES else start for start, _ in names[1:]]
     pieces = [part[a:b] for a, b in zip([0, *cuts], [*cuts, len(part)], strict=True)]
     return [piece.strip() for piece in pieces if piece.strip()]
 
