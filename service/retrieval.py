@@ -249,7 +249,12 @@ def retrieve(
                 scored[row_id] *= 1 + SENTENCE_WEIGHT * evidence(row_id)
             ranked = sorted(ranked, key=lambda row_id: (-scored[row_id], row_id))
         if parts:
-            ranked = aspects.diversify(ranked, scored, support, depth=options.k * 3)
+            claims = frozenset(position for position, part in enumerate(parts) if part.is_clause)
+
+            def article(row_id: int) -> str:
+                return chunks[row_id].doc_id
+
+            ranked = aspects.diversify(ranked, scored, support, depth=options.k * 3, article=article, claims=claims)
         ranked = ranked[: options.k * 3]
         embeddings = store.get_embeddings(db, ranked, index.dimension)
     dense_scores, lexical_scores = dict(dense), dict(lexical_hits)

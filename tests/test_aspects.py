@@ -216,6 +216,25 @@ def test_diversify_brings_the_uncovered_aspect_up_and_keeps_ties_in_order() -> N
     assert aspects.diversify([2, 1], equal, {1: [], 2: []}.__getitem__, depth=2) == [2, 1]
 
 
+def test_diversify_looks_for_another_claim_in_another_report() -> None:
+    # Passages 1 and 2 are one article's, 3 another's; aspect 2 is the outlet both articles are from.
+    relevance = {1: 1.0, 2: 0.9, 3: 0.8, 4: 0.7}
+    support = {1: [0.9, 0.1, 1.0], 2: [0.1, 0.8, 1.0], 3: [0.0, 0.6, 1.0], 4: [0.7, 0.0, 1.0]}
+    article = {1: "a", 2: "a", 3: "b", 4: "a"}.__getitem__
+    ranked = [1, 2, 3, 4]
+    # Without articles the second claim goes to the first article's other passage...
+    assert aspects.diversify(ranked, relevance, support.__getitem__, depth=4)[:2] == [1, 2]
+    # ... with them, to the other report, whose support (0.6) beats half the first article's (0.8).
+    picked = aspects.diversify(ranked, relevance, support.__getitem__, depth=4, article=article, claims={0, 1})
+    assert picked[:2] == [1, 3]
+    # The claim the article was picked for is not discounted: its passage 4 still beats another report's 5
+    # there (a discounted 0.7 would lose to 0.6).
+    same_claim = {1: [0.9, 0.1, 1.0], 4: [0.7, 0.0, 1.0], 5: [0.6, 0.0, 1.0]}
+    of = {1: "a", 4: "a", 5: "b"}.__getitem__
+    equal = {1: 1.0, 4: 0.5, 5: 0.5}
+    assert aspects.diversify([1, 5, 4], equal, same_claim.__getitem__, depth=3, article=of, claims={0, 1}) == [1, 4, 5]
+
+
 # Six different Harbor Times reports on the pier, one Valley Post report that touches it, and unrelated
 # reports that give the scores a floor.
 PIER_REPORTS = (
