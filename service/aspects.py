@@ -7,6 +7,7 @@ greedily: each pick's value mixes its own relevance with how much it adds to the
 far leave uncovered. Aspects are the question's clauses (by sentence-level term coverage and, where the
 index stores sentence vectors, closeness in meaning to the passage's nearest sentence; within the reports
 of the outlet and date a clause is attributed to) and the outlets and dates it names (by document metadata).
+Separate claims are looked for in separate reports: an article picked for one claim counts less for another.
 """
 
 from __future__ import annotations
