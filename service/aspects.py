@@ -171,7 +171,7 @@ def diversify(
         given = support(best)
         if article is not None:
             strongest = max((given[a] for a in claims), default=0.0)
-            made = {a for a in claims if strongest > 0 and given[a] >= strongest}
-            picked_for.setdefault(article(best), set()).update(made)
+            if strongest > 0:  # a pick that supports no claim was made for none
+                picked_for.setdefault(article(best), set()).update(a for a in claims if given[a] >= strongest)
         uncovered = [u * (1 - s) for s, u in zip(given, uncovered, strict=True)]
     return picked + left

@@ -233,6 +233,11 @@ def test_diversify_looks_for_another_claim_in_another_report() -> None:
     of = {1: "a", 4: "a", 5: "b"}.__getitem__
     equal = {1: 1.0, 4: 0.5, 5: 0.5}
     assert aspects.diversify([1, 5, 4], equal, same_claim.__getitem__, depth=3, article=of, claims={0, 1}) == [1, 4, 5]
+    # A pick that supports no claim (here: two outlets) was made for none, and discounts nothing.
+    outlets_only = {1: [0.0, 0.0, 1.0, 1.0], 2: [0.0, 0.5, 0.0, 0.0], 3: [0.0, 0.4, 0.0, 0.0]}
+    ranked_by = {1: 1.0, 2: 0.9, 3: 0.8}
+    assert aspects.diversify([1, 2, 3], ranked_by, outlets_only.__getitem__, depth=3, article=article,
+                             claims={0, 1}) == [1, 2, 3]
 
 
 # Six different Harbor Times reports on the pier, one Valley Post report that touches it, and unrelated
